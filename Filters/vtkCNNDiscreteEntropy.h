@@ -1,0 +1,77 @@
+/**
+ * @class vtkCNNDiscreteEntropy
+ * @brief "CNN Entropy (Discrete)": Shannon entropy of equal-width histograms of CNN
+ * activations at neuron, channel and layer scope (DESIGN.md 3.1).
+ *
+ * Values are binned into NumberOfBins bins over a range that is the layer's min/max over
+ * the selected samples (default), each channel's min/max, or a fixed range; the same
+ * range is used for every sample and class compared. H = -sum_b p_b log2 p_b in bits
+ * (or nats), optionally normalised by log2(B). NaN/Inf values are excluded and counted.
+ * Outputs are described in vtkCNNEntropyFilterBase; the channel and layer tables also
+ * carry the binning range (`range_low`, `range_high`).
+ */
+#ifndef vtkCNNDiscreteEntropy_h
+#define vtkCNNDiscreteEntropy_h
+
+#include "CNNSlicerFiltersModule.h" // for export macro
+#include "vtkCNNEntropyFilterBase.h"
+
+class CNNSLICERFILTERS_EXPORT vtkCNNDiscreteEntropy : public vtkCNNEntropyFilterBase
+{
+public:
+  static vtkCNNDiscreteEntropy* New();
+  vtkTypeMacro(vtkCNNDiscreteEntropy, vtkCNNEntropyFilterBase);
+  void PrintSelf(ostream& os, vtkIndent indent) override;
+
+  /// How the histogram range is chosen.
+  enum RangeModes
+  {
+    LAYER_RANGE = 0,
+    CHANNEL_RANGE = 1,
+    FIXED_RANGE = 2
+  };
+
+  ///@{
+  /// Number of equal-width bins B, 2 to 65536 (default 64).
+  vtkSetClampMacro(NumberOfBins, int, 2, 65536);
+  vtkGetMacro(NumberOfBins, int);
+  ///@}
+
+  ///@{
+  /// Range mode (default LAYER_RANGE).
+  vtkSetClampMacro(RangeMode, int, LAYER_RANGE, FIXED_RANGE);
+  vtkGetMacro(RangeMode, int);
+  ///@}
+
+  ///@{
+  /// The [low, high] range used with FIXED_RANGE.
+  vtkSetVector2Macro(FixedRange, double);
+  vtkGetVector2Macro(FixedRange, double);
+  ///@}
+
+  ///@{
+  /// Report H / log2(B), a fraction in [0, 1], instead of bits.
+  vtkSetMacro(Normalize, bool);
+  vtkGetMacro(Normalize, bool);
+  vtkBooleanMacro(Normalize, bool);
+  ///@}
+
+protected:
+  vtkCNNDiscreteEntropy();
+  ~vtkCNNDiscreteEntropy() override;
+
+  bool ComputeLayer(const vtkCNNLayerInput& input, vtkCNNLayerEntropy& result) override;
+  std::string DescribeEstimator() const override;
+  std::string DescribeUnit() const override;
+
+  int NumberOfBins = 64;
+  int RangeMode = LAYER_RANGE;
+  double FixedRange[2] = { 0.0, 1.0 };
+  bool Normalize = false;
+
+private:
+  vtkCNNDiscreteEntropy(const vtkCNNDiscreteEntropy&) = delete;
+  void operator=(const vtkCNNDiscreteEntropy&) = delete;
+};
+
+#endif

@@ -1,0 +1,585 @@
+#include "vtkCNNEntropyFilterBase.h"
+
+#include "vtkCNNEntropyFilterInternals.h"
+
+#include "vtkCompositeDataSet.h"
+#include "vtkDataArray.h"
+#include "vtkDataObjectTree.h"
+#include "vtkDataObjectTreeIterator.h"
+#include "vtkDoubleArray.h"
+#include "vtkFieldData.h"
+#include "vtkFloatArray.h"
+#include "vtkIdTypeArray.h"
+#include "vtkImageData.h"
+#include "vtkInformation.h"
+#include "vtkInformationVector.h"
+#include "vtkObjectFactory.h"
+#include "vtkPartitionedDataSet.h"
+#include "vtkPartitionedDataSetCollection.h"
+#include "vtkPointData.h"
+#include "vtkSmartPointer.h"
+#include "vtkStringArray.h"
+#include "vtkTable.h"
+
+#include <algorithm>
+#include <cmath>
+#include <exception>
+#include <map>
+#include <sstream>
+
+namespace
+{
+
+/// One image block of the output (a shallow copy of the input block).
+struct LayerBlock
+{
+  vtkImageData* Image = nullptr;
+  std::string Name;
+};
+
+/// Collects rows of a vtkTable column by column; missing cells become NaN / "".
+class TableBuilder
+{
+public:
+  void NewRow() { ++this->Rows; }
+  void Set(const std::string& name, double value)
+  {
+    auto& column = this->Column(this->Numbers, name);
+    column.resize(this->Rows, std::nan(""));
+    column.back() = value;
+  }
+  void SetText(const std::string& name, const std::string& value)
+  {
+    auto& column = this->Column(this->Texts, name);
+    column.resize(this->Rows);
+    column.back() = value;
+  }
+  void Build(vtkTable* table)
+  {
+    for (const auto& name : this->Order)
+    {
+      if (this->Texts.count(name))
+      {
+        auto& values = this->Texts[name];
+        values.resize(this->Rows);
+        vtkNew<vtkStringArray> array;
+        array->SetName(name.c_str());
+        array->SetNumberOfValues(static_cast<vtkIdType>(this->Rows));
+        for (std::size_t r = 0; r < this->Rows; ++r)
+        {
+          array->SetValue(static_cast<vtkIdType>(r), values[r]);
+        }
+        table->AddColumn(array);
+        continue;
+      }
+      auto& values = this->Numbers[name];
+      values.resize(this->Rows, std::nan(""));
+      vtkSmartPointer<vtkDataArray> array;
+      if (IsCountColumn(name))
+      {
+        array = vtkSmartPointer<vtkIdTypeArray>::New();
+      }
+      else
+      {
+        array = vtkSmartPointer<vtkDoubleArray>::New();
+      }
+      array->SetName(name.c_str());
+      array->SetNumberOfTuples(static_cast<vtkIdType>(this->Rows));
+      for (std::size_t r = 0; r < this->Rows; ++r)
+      {
+        array->SetTuple1(static_cast<vtkIdType>(r), values[r]);
+      }
+      table->AddColumn(array);
+    }
+  }
+
+  /// Integer columns: indices and counts.
+  static bool IsCountColumn(const std::string& name)
+  {
+    static const char* const integers[] = {
+      "layer_index",       "channel",     "count",   "non_finite",        "atoms",
+      "channels",          "neurons",     "samples", "undefined_neurons", "vector_count",
+      "vector_non_finite", "vector_atoms"
+    };
+    return std::find(std::begin(integers), std::end(integers), name) != std::end(integers);
+  }
+
+private:
+  template<typename T>
+  std::vector<T>& Column(std::map<std::string, std::vector<T>>& columns, const std::string& name)
+  {
+    if (!this->Numbers.count(name) && !this->Texts.count(name))
+    {
+      this->Order.push_back(name);
+    }
+    return columns[name];
+  }
+
+  std::size_t Rows = 0;
+  std::vector<std::string> Order;
+  std::map<std::string, std::vector<double>> Numbers;
+  std::map<std::string, std::vector<std::string>> Texts;
+};
+
+/// Writes entry @p i of every array of @p scope into the current row, names prefixed.
+void AddScopeColumns(TableBuilder& table,
+                     const cnnslicer::ScopeEntropy& scope,
+                     std::size_t i,
+                     const std::vector<std::int64_t>& classLabels,
+                     const std::string& prefix)
+{
+  table.Set(prefix + "entropy", scope.Entropy[i]);
+  if (!scope.ConditionalEntropy.empty())
+  {
+    table.Set(prefix + "conditional_entropy", scope.ConditionalEntropy[i]);
+    table.Set(prefix + "mutual_information", scope.MutualInformation[i]);
+  }
+  for (std::size_t k = 0; k < scope.ClassEntropy.size(); ++k)
+  {
+    table.Set(prefix + "entropy_class_" + std::to_string(classLabels[k]), scope.ClassEntropy[k][i]);
+  }
+  if (!scope.AtomProbability.empty())
+  {
+    table.Set(prefix + "h_c", scope.ContinuousEntropy[i]);
+    table.Set(prefix + "p_atoms", scope.AtomProbability[i]);
+    table.Set(prefix + "atoms", static_cast<double>(scope.AtomCount[i]));
+  }
+  table.Set(prefix + "count", static_cast<double>(scope.Count[i]));
+  table.Set(prefix + "non_finite", static_cast<double>(scope.NonFinite[i]));
+}
+
+vtkSmartPointer<vtkDoubleArray> MakePointArray(const std::string& name,
+                                               const std::vector<double>& values)
+{
+  auto array = vtkSmartPointer<vtkDoubleArray>::New();
+  array->SetName(name.c_str());
+  array->SetNumberOfTuples(static_cast<vtkIdType>(values.size()));
+  std::copy(values.begin(), values.end(), array->GetPointer(0));
+  return array;
+}
+
+/// Adds the neuron-scope arrays to the output image's point data.
+void AddNeuronArrays(vtkImageData* image,
+                     const cnnslicer::ScopeEntropy& scope,
+                     const std::vector<std::int64_t>& classLabels)
+{
+  vtkPointData* pd = image->GetPointData();
+  pd->AddArray(MakePointArray("entropy", scope.Entropy));
+  if (!scope.ConditionalEntropy.empty())
+  {
+    pd->AddArray(MakePointArray("conditional_entropy", scope.ConditionalEntropy));
+    pd->AddArray(MakePointArray("mutual_information", scope.MutualInformation));
+  }
+  for (std::size_t k = 0; k < scope.ClassEntropy.size(); ++k)
+  {
+    pd->AddArray(
+      MakePointArray("entropy_class_" + std::to_string(classLabels[k]), scope.ClassEntropy[k]));
+  }
+  if (!scope.AtomProbability.empty())
+  {
+    pd->AddArray(MakePointArray("h_c", scope.ContinuousEntropy));
+    pd->AddArray(MakePointArray("p_atoms", scope.AtomProbability));
+  }
+  if (std::any_of(
+        scope.NonFinite.begin(), scope.NonFinite.end(), [](std::uint64_t c) { return c > 0; }))
+  {
+    pd->AddArray(MakePointArray(
+      "non_finite", std::vector<double>(scope.NonFinite.begin(), scope.NonFinite.end())));
+  }
+  pd->SetActiveScalars("entropy");
+}
+
+/// A string from block field data, or @p fallback.
+std::string FieldString(vtkFieldData* fd, const char* name, const std::string& fallback)
+{
+  vtkAbstractArray* array = fd ? fd->GetAbstractArray(name) : nullptr;
+  if (array == nullptr || array->GetNumberOfValues() == 0)
+  {
+    return fallback;
+  }
+  return array->GetVariantValue(0).ToString();
+}
+
+void SetTableMetadata(vtkTable* table, const std::string& unit, const std::string& estimator)
+{
+  for (const auto& [key, value] :
+       { std::make_pair("unit", unit), std::make_pair("estimator", estimator) })
+  {
+    vtkNew<vtkStringArray> array;
+    array->SetName(key);
+    array->InsertNextValue(value);
+    table->GetFieldData()->AddArray(array);
+  }
+}
+
+} // namespace
+
+vtkCNNEntropyFilterBase::vtkCNNEntropyFilterBase()
+{
+  this->SetNumberOfInputPorts(1);
+  this->SetNumberOfOutputPorts(3);
+  this->SetInputArrayToProcess(0, 0, 0, vtkDataObject::FIELD_ASSOCIATION_POINTS, "activation");
+}
+
+vtkCNNEntropyFilterBase::~vtkCNNEntropyFilterBase() = default;
+
+void vtkCNNEntropyFilterBase::AddSelectedClass(int label)
+{
+  this->SelectedClasses.push_back(label);
+  this->Modified();
+}
+
+void vtkCNNEntropyFilterBase::RemoveAllSelectedClasses()
+{
+  if (!this->SelectedClasses.empty())
+  {
+    this->SelectedClasses.clear();
+    this->Modified();
+  }
+}
+
+std::string vtkCNNEntropyFilterBase::DescribeUnit() const
+{
+  return this->Unit == NATS ? "nats" : "bits";
+}
+
+int vtkCNNEntropyFilterBase::FillInputPortInformation(int, vtkInformation* info)
+{
+  info->Remove(vtkAlgorithm::INPUT_REQUIRED_DATA_TYPE());
+  info->Append(vtkAlgorithm::INPUT_REQUIRED_DATA_TYPE(), "vtkImageData");
+  info->Append(vtkAlgorithm::INPUT_REQUIRED_DATA_TYPE(), "vtkDataObjectTree");
+  return 1;
+}
+
+int vtkCNNEntropyFilterBase::FillOutputPortInformation(int port, vtkInformation* info)
+{
+  info->Set(vtkDataObject::DATA_TYPE_NAME(), port == 0 ? "vtkDataObject" : "vtkTable");
+  return 1;
+}
+
+int vtkCNNEntropyFilterBase::RequestDataObject(vtkInformation*,
+                                               vtkInformationVector** inputVector,
+                                               vtkInformationVector* outputVector)
+{
+  vtkDataObject* input = vtkDataObject::GetData(inputVector[0], 0);
+  if (input == nullptr)
+  {
+    return 0;
+  }
+  vtkInformation* outInfo = outputVector->GetInformationObject(0);
+  vtkDataObject* output = outInfo->Get(vtkDataObject::DATA_OBJECT());
+  if (output == nullptr || !output->IsA(input->GetClassName()))
+  {
+    vtkSmartPointer<vtkDataObject> created = vtk::TakeSmartPointer(input->NewInstance());
+    outInfo->Set(vtkDataObject::DATA_OBJECT(), created);
+  }
+  for (int port = 1; port < 3; ++port)
+  {
+    vtkInformation* tableInfo = outputVector->GetInformationObject(port);
+    if (vtkTable::SafeDownCast(tableInfo->Get(vtkDataObject::DATA_OBJECT())) == nullptr)
+    {
+      tableInfo->Set(vtkDataObject::DATA_OBJECT(), vtkSmartPointer<vtkTable>::New());
+    }
+  }
+  return 1;
+}
+
+int vtkCNNEntropyFilterBase::RequestData(vtkInformation*,
+                                         vtkInformationVector** inputVector,
+                                         vtkInformationVector* outputVector)
+{
+  vtkDataObject* input = vtkDataObject::GetData(inputVector[0], 0);
+  vtkDataObject* output = vtkDataObject::GetData(outputVector, 0);
+  vtkTable* channelTable = vtkTable::GetData(outputVector, 1);
+  vtkTable* layerTable = vtkTable::GetData(outputVector, 2);
+
+  // The output is a shallow copy: new blocks (with their own attribute containers) that
+  // share the input's arrays, so adding arrays to them never modifies the input.
+  output->ShallowCopy(input);
+  std::vector<LayerBlock> blocks;
+  auto addBlock = [&](vtkDataObject* block, const std::string& name)
+  {
+    if (auto image = vtkImageData::SafeDownCast(block))
+    {
+      blocks.push_back(LayerBlock{ image, name });
+    }
+    else if (block != nullptr)
+    {
+      vtkWarningMacro(<< "Skipping block '" << name << "': it is a " << block->GetClassName()
+                      << ", not an activation volume (vtkImageData).");
+    }
+  };
+  if (vtkImageData::SafeDownCast(output) != nullptr)
+  {
+    addBlock(output, "image");
+  }
+  else if (auto collection = vtkPartitionedDataSetCollection::SafeDownCast(output))
+  {
+    for (unsigned int i = 0; i < collection->GetNumberOfPartitionedDataSets(); ++i)
+    {
+      std::string name = "block " + std::to_string(i);
+      if (collection->HasMetaData(i) &&
+          collection->GetMetaData(i)->Has(vtkCompositeDataSet::NAME()))
+      {
+        name = collection->GetMetaData(i)->Get(vtkCompositeDataSet::NAME());
+      }
+      vtkPartitionedDataSet* layer = collection->GetPartitionedDataSet(i);
+      for (unsigned int j = 0; layer != nullptr && j < layer->GetNumberOfPartitions(); ++j)
+      {
+        addBlock(layer->GetPartitionAsDataObject(j), name);
+      }
+    }
+  }
+  else if (auto tree = vtkDataObjectTree::SafeDownCast(output))
+  {
+    vtkSmartPointer<vtkDataObjectTreeIterator> it = vtk::TakeSmartPointer(tree->NewTreeIterator());
+    it->VisitOnlyLeavesOn();
+    it->SkipEmptyNodesOn();
+    for (it->InitTraversal(); !it->IsDoneWithTraversal(); it->GoToNextItem())
+    {
+      std::string name = "block " + std::to_string(it->GetCurrentFlatIndex());
+      if (it->HasCurrentMetaData() && it->GetCurrentMetaData()->Has(vtkCompositeDataSet::NAME()))
+      {
+        name = it->GetCurrentMetaData()->Get(vtkCompositeDataSet::NAME());
+      }
+      addBlock(it->GetCurrentDataObject(), name);
+    }
+  }
+  else
+  {
+    vtkErrorMacro(<< "Input is a " << (input ? input->GetClassName() : "null")
+                  << "; expected activation volumes (vtkImageData or a composite of them).");
+    return 0;
+  }
+
+  TableBuilder channels;
+  TableBuilder layers;
+  const std::string unit = this->DescribeUnit();
+  std::size_t computed = 0;
+  for (std::size_t b = 0; b < blocks.size(); ++b)
+  {
+    LayerBlock& block = blocks[b];
+    vtkFieldData* fd = block.Image->GetFieldData();
+    const std::string layerName = FieldString(fd, "layer_name", block.Name);
+    const std::string layerType = FieldString(fd, "layer_type", "");
+    const std::string indexText = FieldString(fd, "layer_index", std::to_string(b));
+    const double layerIndex = std::strtod(indexText.c_str(), nullptr);
+
+    int association = -1;
+    vtkDataArray* activations = this->GetInputArrayToProcess(0, block.Image, association);
+    if (activations == nullptr)
+    {
+      vtkWarningMacro(<< "Skipping layer '" << layerName
+                      << "': it has no point array named as the filter's input array.");
+      continue;
+    }
+    if (association != vtkDataObject::FIELD_ASSOCIATION_POINTS)
+    {
+      vtkErrorMacro(<< "Array '" << activations->GetName() << "' of layer '" << layerName
+                    << "' is not a point array; choose the per-neuron (point) activation array.");
+      return 0;
+    }
+
+    vtkCNNLayerInput layer;
+    layer.Threads = this->NumberOfThreads;
+    layer.Description = "layer '" + layerName + "'";
+    int dims[3];
+    block.Image->GetDimensions(dims);
+    const auto samples = static_cast<std::size_t>(activations->GetNumberOfComponents());
+    const auto points = static_cast<std::size_t>(activations->GetNumberOfTuples());
+    const auto slices = static_cast<std::size_t>(std::max(dims[2], 1));
+    vtkSmartPointer<vtkFloatArray> converted;
+    if (auto doubles = vtkDoubleArray::FastDownCast(activations))
+    {
+      layer.IsDouble = true;
+      layer.DoubleLayout = { doubles->GetPointer(0), points, samples, slices };
+    }
+    else
+    {
+      auto floats = vtkFloatArray::FastDownCast(activations);
+      if (floats == nullptr)
+      {
+        converted = vtkSmartPointer<vtkFloatArray>::New();
+        converted->DeepCopy(activations);
+        floats = converted;
+      }
+      layer.FloatLayout = { floats->GetPointer(0), points, samples, slices };
+    }
+
+    // Labels: the block's field data first, then the whole input's.
+    vtkDataArray* labels =
+      vtkArrayDownCast<vtkDataArray>(fd->GetAbstractArray(this->LabelArrayName.c_str()));
+    if (labels == nullptr && input->GetFieldData() != nullptr)
+    {
+      labels = vtkArrayDownCast<vtkDataArray>(
+        input->GetFieldData()->GetAbstractArray(this->LabelArrayName.c_str()));
+    }
+    if (labels != nullptr && static_cast<std::size_t>(labels->GetNumberOfValues()) != samples)
+    {
+      vtkErrorMacro(<< "Label array '" << this->LabelArrayName << "' has "
+                    << labels->GetNumberOfValues() << " entries but '" << activations->GetName()
+                    << "' of layer '" << layerName << "' has " << samples
+                    << " components (samples); they must match one to one.");
+      return 0;
+    }
+    if (labels == nullptr && !this->SelectedClasses.empty())
+    {
+      vtkErrorMacro(<< "A class selection needs labels, but there is no field-data array '"
+                    << this->LabelArrayName
+                    << "'; set the label array name or clear the class selection.");
+      return 0;
+    }
+    if (labels != nullptr)
+    {
+      std::vector<std::int64_t> values(samples);
+      for (std::size_t n = 0; n < samples; ++n)
+      {
+        values[n] = static_cast<std::int64_t>(labels->GetComponent(static_cast<vtkIdType>(n), 0));
+      }
+      layer.Grouping = cnnslicer::SampleGrouping::fromLabels(
+        values,
+        std::vector<std::int64_t>(this->SelectedClasses.begin(), this->SelectedClasses.end()));
+    }
+    else
+    {
+      layer.Grouping = cnnslicer::SampleGrouping::all(samples);
+    }
+
+    // Progress of this layer maps onto its share of the whole run.
+    struct ProgressState
+    {
+      vtkCNNEntropyFilterBase* Filter;
+      double Begin;
+      double End;
+    } state{ this,
+             static_cast<double>(b) / blocks.size(),
+             static_cast<double>(b + 1) / blocks.size() };
+    layer.Progress.ClientData = &state;
+    layer.Progress.Callback = [](double fraction, void* data)
+    {
+      auto s = static_cast<ProgressState*>(data);
+      s->Filter->UpdateProgress(s->Begin + (s->End - s->Begin) * fraction);
+      return !s->Filter->CheckAbort();
+    };
+
+    vtkCNNLayerEntropy result;
+    try
+    {
+      if (!this->ComputeLayer(layer, result))
+      {
+        return 0;
+      }
+    }
+    catch (const std::exception& e)
+    {
+      vtkErrorMacro(<< "Cannot compute the entropy of layer '" << layerName << "': " << e.what());
+      return 0;
+    }
+    ++computed;
+
+    const std::vector<std::int64_t>& classLabels = layer.Grouping.GroupLabel;
+    if (!result.Neurons.Entropy.empty())
+    {
+      AddNeuronArrays(block.Image, result.Neurons, classLabels);
+    }
+    const std::size_t channelCount =
+      layer.Dispatch([](const auto& l) { return l.NumberOfChannels; });
+    for (std::size_t c = 0; c < channelCount && (!result.Channels.Entropy.empty() ||
+                                                 !result.ChannelVectors.Entropy.empty());
+         ++c)
+    {
+      channels.NewRow();
+      channels.Set("layer_index", layerIndex);
+      channels.SetText("layer_name", layerName);
+      channels.SetText("layer_type", layerType);
+      channels.Set("channel", static_cast<double>(c));
+      if (!result.Channels.Entropy.empty())
+      {
+        AddScopeColumns(channels, result.Channels, c, classLabels, "");
+      }
+      if (!result.ChannelVectors.Entropy.empty())
+      {
+        AddScopeColumns(channels, result.ChannelVectors, c, classLabels, "vector_");
+      }
+      if (!result.ChannelRanges.empty())
+      {
+        channels.Set("range_low", result.ChannelRanges[c].Low);
+        channels.Set("range_high", result.ChannelRanges[c].High);
+      }
+    }
+
+    layers.NewRow();
+    layers.Set("layer_index", layerIndex);
+    layers.SetText("layer_name", layerName);
+    layers.SetText("layer_type", layerType);
+    layers.SetText("output_shape", FieldString(fd, "output_shape", ""));
+    if (!result.Layer.Entropy.empty())
+    {
+      AddScopeColumns(layers, result.Layer, 0, classLabels, "");
+    }
+    if (!result.LayerVector.Entropy.empty())
+    {
+      AddScopeColumns(layers, result.LayerVector, 0, classLabels, "vector_");
+    }
+    if (!result.Neurons.Entropy.empty())
+    {
+      // Mean neuron entropy: how much a single unit varies across inputs, on average.
+      double sum = 0.0;
+      std::size_t defined = 0;
+      for (const double h : result.Neurons.Entropy)
+      {
+        if (!std::isnan(h))
+        {
+          sum += h;
+          ++defined;
+        }
+      }
+      layers.Set("mean_neuron_entropy", defined > 0 ? sum / defined : std::nan(""));
+      layers.Set("undefined_neurons", static_cast<double>(result.Neurons.undefinedCount()));
+    }
+    if (!result.ChannelRanges.empty())
+    {
+      double low = result.ChannelRanges.front().Low;
+      double high = result.ChannelRanges.front().High;
+      for (const auto& r : result.ChannelRanges)
+      {
+        low = std::min(low, r.Low);
+        high = std::max(high, r.High);
+      }
+      layers.Set("range_low", low);
+      layers.Set("range_high", high);
+    }
+    layers.Set("channels", static_cast<double>(channelCount));
+    layers.Set("neurons", static_cast<double>(points));
+    layers.Set("samples", static_cast<double>(layer.Grouping.selectedCount()));
+  }
+  if (computed == 0)
+  {
+    vtkErrorMacro(<< "No activation volume with a point array named as the input array was "
+                     "found; select the array that holds one component per sample.");
+    return 0;
+  }
+  channels.Build(channelTable);
+  layers.Build(layerTable);
+  SetTableMetadata(channelTable, unit, this->DescribeEstimator());
+  SetTableMetadata(layerTable, unit, this->DescribeEstimator());
+  this->UpdateProgress(1.0);
+  return 1;
+}
+
+void vtkCNNEntropyFilterBase::PrintSelf(ostream& os, vtkIndent indent)
+{
+  this->Superclass::PrintSelf(os, indent);
+  os << indent << "Unit: " << this->DescribeUnit() << "\n";
+  os << indent << "NeuronScope: " << this->NeuronScope << "\n";
+  os << indent << "ChannelScope: " << this->ChannelScope << "\n";
+  os << indent << "LayerScope: " << this->LayerScope << "\n";
+  os << indent << "LabelArrayName: " << this->LabelArrayName << "\n";
+  os << indent << "SelectedClasses:";
+  for (const int k : this->SelectedClasses)
+  {
+    os << " " << k;
+  }
+  os << "\n" << indent << "PerClassOutputs: " << this->PerClassOutputs << "\n";
+  os << indent << "NumberOfThreads: " << this->NumberOfThreads << "\n";
+}

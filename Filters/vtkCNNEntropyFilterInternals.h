@@ -1,0 +1,48 @@
+/**
+ * @file vtkCNNEntropyFilterInternals.h
+ * @brief Private glue between the VTK entropy filters and Filters/Core (not wrapped).
+ */
+#ifndef vtkCNNEntropyFilterInternals_h
+#define vtkCNNEntropyFilterInternals_h
+
+#include "ActivationLayout.h"
+#include "DiscreteEntropy.h"
+#include "EntropyTypes.h"
+
+#include <string>
+#include <vector>
+
+/// One layer handed to a subclass: the activations (float or double) and the samples.
+struct vtkCNNLayerInput
+{
+  cnnslicer::ActivationLayout<float> FloatLayout;
+  cnnslicer::ActivationLayout<double> DoubleLayout;
+  bool IsDouble = false;
+  cnnslicer::SampleGrouping Grouping;
+  cnnslicer::Progress Progress;
+  int Threads = 0;
+  /// For messages: "layer 'features.0'".
+  std::string Description;
+
+  /// Calls @p f with the layout of the right value type.
+  template<typename F>
+  auto Dispatch(F&& f) const
+  {
+    return this->IsDouble ? f(this->DoubleLayout) : f(this->FloatLayout);
+  }
+};
+
+/// What a subclass computed for one layer; empty scopes are not written.
+struct vtkCNNLayerEntropy
+{
+  cnnslicer::ScopeEntropy Neurons;
+  cnnslicer::ScopeEntropy Channels;
+  cnnslicer::ScopeEntropy Layer;
+  /// Discrete only: the histogram range of each channel.
+  std::vector<cnnslicer::ValueRange> ChannelRanges;
+  /// Continuous vector scopes (one entry per channel, or one for the layer).
+  cnnslicer::ScopeEntropy ChannelVectors;
+  cnnslicer::ScopeEntropy LayerVector;
+};
+
+#endif

@@ -1,0 +1,181 @@
+"""pvpython test: the CNNSlicer plugin loads, its entropy filters are registered,
+and they compute the expected numbers on activation volumes built here.
+
+Run: pvpython TestEntropyFilters.py --plugin /path/to/CNNSlicer.so
+"""
+import argparse
+import math
+import sys
+
+import numpy as np
+from paraview import simple
+from vtkmodules.numpy_interface import dataset_adapter as dsa
+from vtkmodules.util.numpy_support import numpy_to_vtk
+from vtkmodules.vtkCommonCore import vtkIntArray, vtkStringArray
+from vtkmodules.vtkCommonDataModel import (vtkImageData, vtkPartitionedDataSet,
+                                           vtkPartitionedDataSetCollection)
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--plugin", required=True)
+args = parser.parse_args()
+
+failures = []
+
+
+def check(condition, message):
+    if not condition:
+        failures.append(message)
+        print("FAIL:", message)
+
+
+def close(a, b, tol=1e-9):
+    return abs(a - b) <= tol
+
+
+def activation_volume(values, name, layer_type, index):
+    """values: (C, H, W, N) -> vtkImageData with an N-component 'activation' point array."""
+    c, h, w, n = values.shape
+    image = vtkImageData()
+    image.SetDimensions(w, h, c)
+    # Point order is x fastest, then y, then channel; component = sample.
+    flat = np.ascontiguousarray(values.reshape(c * h * w, n), dtype=np.float32)
+    array = numpy_to_vtk(flat, deep=1)
+    array.SetName("activation")
+    image.GetPointData().AddArray(array)
+    for key, value in (("layer_name", name), ("layer_type", layer_type)):
+        s = vtkStringArray()
+        s.SetName(key)
+        s.InsertNextValue(value)
+        image.GetFieldData().AddArray(s)
+    i = vtkIntArray()
+    i.SetName("layer_index")
+    i.InsertNextValue(index)
+    image.GetFieldData().AddArray(i)
+    return image
+
+
+def output_of(proxy, port):
+    """The filter's output on a port (builtin session: the server is this process)."""
+    return proxy.GetClientSideObject().GetOutputDataObject(port)
+
+
+simple.LoadPlugin(args.plugin, remote=False, ns=globals())
+check("CNNEntropyDiscrete" in globals(), "CNN Entropy (Discrete) is not registered")
+check("CNNEntropyContinuous" in globals(), "CNN Entropy (Continuous) is not registered")
+
+# --- Layer A: 2 channels of 1 x 2 neurons, 4 samples, hand-computable. ------------------
+# Neuron values over samples: (0,0,1,1) -> 1 bit; constant -> 0; (0,1,2,3) -> 2 bits.
+layer_a = np.zeros((2, 1, 2, 4), dtype=np.float32)
+layer_a[0, 0, 0] = [0, 0, 1, 1]
+layer_a[0, 0, 1] = [0, 0, 0, 0]
+layer_a[1, 0, 0] = [0, 1, 2, 3]
+layer_a[1, 0, 1] = [3, 3, 3, 3]
+
+# --- Layer B: a "dense" layer of 3 units (3 channels of 1 x 1), labels T = Y. --------------
+labels = np.array([0, 1, 2, 3], dtype=np.int32)
+layer_b = np.zeros((3, 1, 1, 4), dtype=np.float32)
+layer_b[0, 0, 0] = labels
+layer_b[1, 0, 0] = [3, 3, 3, 3]  # keeps the layer range [0, 3]
+layer_b[2, 0, 0] = [0, 0, 1, 1]
+
+collection = vtkPartitionedDataSetCollection()
+for index, (values, name, kind) in enumerate(((layer_a, "features.0", "Conv2d"),
+                                              (layer_b, "classifier", "Linear"))):
+    pds = vtkPartitionedDataSet()
+    pds.SetPartition(0, activation_volume(values, name, kind, index))
+    collection.SetPartitionedDataSet(index, pds)
+label_array = numpy_to_vtk(labels, deep=1)
+label_array.SetName("label")
+collection.GetFieldData().AddArray(label_array)
+
+producer = simple.TrivialProducer()
+producer.GetClientSideObject().SetOutput(collection)
+
+discrete = CNNEntropyDiscrete(Input=producer)
+discrete.NumberOfBins = 4
+discrete.PerClassOutputs = 1
+discrete.UpdatePipeline()
+
+layer_table = output_of(discrete, 2)
+channel_table = output_of(discrete, 1)
+volumes = output_of(discrete, 0)
+
+lt = dsa.WrapDataObject(layer_table)
+ct = dsa.WrapDataObject(channel_table)
+check(layer_table.GetNumberOfRows() == 2, "layer table should have 2 rows, has %d" % layer_table.GetNumberOfRows())
+check(channel_table.GetNumberOfRows() == 5, "channel table should have 2 + 3 rows, has %d" % channel_table.GetNumberOfRows())
+names = [layer_table.GetColumnByName("layer_name").GetValue(i) for i in range(2)]
+check(names == ["features.0", "classifier"], "layer names in block order: %s" % names)
+check(layer_table.GetColumnByName("layer_type").GetValue(1) == "Linear", "layer_type copied from field data")
+check(layer_table.GetFieldData().GetAbstractArray("unit").GetValue(0) == "bits", "tables carry their unit")
+
+# Layer A pooled over 16 values with range [0,3], B=4: counts {7,3,1,5}.
+p = np.array([7, 3, 1, 5]) / 16.0
+expected_a = float(-(p * np.log2(p)).sum())
+check(close(lt.RowData["entropy"][0], expected_a), "layer A entropy %r != %r" % (lt.RowData["entropy"][0], expected_a))
+
+# Layer B, unit 0 is the label itself: H = 2 bits, H(T|Y) = 0, I = 2 (per neuron).
+first = dsa.WrapDataObject(volumes.GetPartition(0, 0))
+second = dsa.WrapDataObject(volumes.GetPartition(1, 0))
+check(np.allclose(first.PointData["entropy"], [1.0, 0.0, 2.0, 0.0]), "neuron entropies of layer A: %s" % first.PointData["entropy"])
+check(close(second.PointData["mutual_information"][0], 2.0), "I(T;Y) of the label unit should be 2 bits")
+check(close(second.PointData["conditional_entropy"][0], 0.0), "H(T|Y) of the label unit should be 0")
+check(close(second.PointData["entropy"][1], 0.0), "constant unit has entropy 0")
+check("entropy_class_3" in second.PointData.keys(), "per-class arrays are written")
+check("activation" in first.PointData.keys(), "input arrays pass through")
+check(close(ct.RowData["entropy"][2], 2.0), "channel table row of the label unit")
+
+# Class selection: only classes 2 and 3 -> label unit takes values {2,3}: 1 bit.
+discrete.ClassSelection = [2, 3]
+discrete.UpdatePipeline()
+second = dsa.WrapDataObject(output_of(discrete, 0).GetPartition(1, 0))
+check(close(second.PointData["entropy"][0], 1.0), "class selection restricts the samples")
+discrete.ClassSelection = []
+
+# Normalization by log2(B).
+discrete.Normalize = 1
+discrete.UpdatePipeline()
+lt = dsa.WrapDataObject(output_of(discrete, 2))
+check(close(lt.RowData["entropy"][0], expected_a / 2.0), "normalized entropy = H / log2(4)")
+
+# --- Continuous filter on a single image: 1 channel, 8 x 8 neurons, 4000 samples. ---------
+# Each neuron: 50% exact zeros (ReLU), 50% uniform on [0, 2] -> p_atoms = 0.5, h_c = 1 bit,
+# H_mix = H_b(0.5) + 0.5 * 1 = 1.5 bits.
+rng = np.random.default_rng(1234)
+n = 4000
+vals = rng.uniform(0.0, 2.0, size=(1, 8, 8, n)).astype(np.float32)
+vals[..., : n // 2] = 0.0
+image = activation_volume(vals, "relu", "ReLU", 0)
+producer2 = simple.TrivialProducer()
+producer2.GetClientSideObject().SetOutput(image)
+continuous = CNNEntropyContinuous(Input=producer2)
+continuous.Estimator = "k nearest neighbours (Kozachenko-Leonenko)"
+continuous.UpdatePipeline()
+out = dsa.WrapDataObject(output_of(continuous, 0))
+p_atoms = out.PointData["p_atoms"]
+h_c = out.PointData["h_c"]
+h_mix = out.PointData["entropy"]
+check(np.allclose(p_atoms, 0.5), "p_atoms should be 0.5")
+check(abs(float(np.mean(h_c)) - 1.0) < 0.05, "mean h_c %.4f should be ~1 bit" % float(np.mean(h_c)))
+check(abs(float(np.mean(h_mix)) - 1.5) < 0.03, "mean H_mix %.4f should be ~1.5 bits" % float(np.mean(h_mix)))
+check(np.all(np.isfinite(h_mix)), "no -inf or NaN on ReLU-like data")
+lt2 = output_of(continuous, 2)
+check(lt2.GetNumberOfRows() == 1, "one layer row for a single image")
+check(lt2.GetColumnByName("p_atoms") is not None, "layer table has p_atoms")
+
+# Bad input: a label array of the wrong length gives an error, not a crash.
+bad = activation_volume(vals[:, :2, :2, :], "relu", "ReLU", 0)
+wrong = numpy_to_vtk(np.zeros(7, dtype=np.int32), deep=1)
+wrong.SetName("label")
+bad.GetFieldData().AddArray(wrong)
+producer3 = simple.TrivialProducer()
+producer3.GetClientSideObject().SetOutput(bad)
+bad_filter = CNNEntropyDiscrete(Input=producer3)
+bad_filter.UpdatePipeline()
+rows = output_of(bad_filter, 2).GetNumberOfRows()
+check(rows == 0, "a label/sample mismatch must not produce a table (got %d rows)" % rows)
+
+if failures:
+    print("%d check(s) failed" % len(failures))
+    sys.exit(1)
+print("all checks passed")
