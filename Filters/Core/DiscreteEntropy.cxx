@@ -30,6 +30,79 @@ HistogramBinning::HistogramBinning(ValueRange range, int bins)
   }
 }
 
+namespace
+{
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+// An AVX2 clone where the CPU has it, baseline SSE2 elsewhere, chosen at load time; both
+// do the same IEEE double operations (no FMA contraction applies), so bins agree exactly.
+#define CNNSLICER_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#define CNNSLICER_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define CNNSLICER_VECTOR_CLONES
+#define CNNSLICER_ALWAYS_INLINE inline
+#endif
+
+/**
+ * Bin index of each value, the same arithmetic as HistogramBinning but branch-free so
+ * that the compiler vectorises it: (v - v) == 0 is false exactly for NaN and +-Inf.
+ */
+template<typename T>
+CNNSLICER_ALWAYS_INLINE void binIndicesLoop(const T* values,
+                                            std::size_t n,
+                                            double low,
+                                            double scale,
+                                            double lastBin,
+                                            std::uint32_t nonFiniteBin,
+                                            std::uint32_t* out)
+{
+  for (std::size_t i = 0; i < n; ++i)
+  {
+    const double v = static_cast<double>(values[i]);
+    const bool finite = (v - v) == 0.0;
+    double t = (v - low) * scale;
+    t = t < 0.0 ? 0.0 : t;
+    t = t > lastBin ? lastBin : t;
+    t = finite ? t : 0.0;
+    const auto bin = static_cast<std::uint32_t>(static_cast<std::int32_t>(t));
+    out[i] = finite ? bin : nonFiniteBin;
+  }
+}
+
+CNNSLICER_VECTOR_CLONES void binIndices(const float* values,
+                                        std::size_t n,
+                                        double low,
+                                        double scale,
+                                        double lastBin,
+                                        std::uint32_t nonFiniteBin,
+                                        std::uint32_t* out)
+{
+  binIndicesLoop(values, n, low, scale, lastBin, nonFiniteBin, out);
+}
+
+CNNSLICER_VECTOR_CLONES void binIndices(const double* values,
+                                        std::size_t n,
+                                        double low,
+                                        double scale,
+                                        double lastBin,
+                                        std::uint32_t nonFiniteBin,
+                                        std::uint32_t* out)
+{
+  binIndicesLoop(values, n, low, scale, lastBin, nonFiniteBin, out);
+}
+
+} // namespace
+
+template<typename T>
+void HistogramBinning::indices(const T* values, std::size_t n, std::uint32_t* out) const
+{
+  binIndices(
+    values, n, this->Low, this->Scale, this->LastBin, static_cast<std::uint32_t>(this->Bins), out);
+}
+
+template void HistogramBinning::indices<float>(const float*, std::size_t, std::uint32_t*) const;
+template void HistogramBinning::indices<double>(const double*, std::size_t, std::uint32_t*) const;
+
 double entropyFromCounts(const std::uint64_t* counts, std::size_t bins, EntropyUnit unit)
 {
   double n = 0.0;
@@ -233,9 +306,63 @@ bool selectsEverySampleInOneGroup(const SampleGrouping& grouping)
 }
 
 /**
- * Counts one neuron's values into four interleaved copies of its histogram (stride
- * @p slots): consecutive values hit different copies, which breaks the store-to-load
- * dependency when many values fall in one bin (ReLU zeros), then merges them.
+ * Finite min/max of @p n values folded into [lo, hi]: branch-free with eight independent
+ * accumulators so that the compiler vectorises it (non-finite values become +-inf,
+ * which never win).
+ */
+template<typename T>
+CNNSLICER_ALWAYS_INLINE void finiteMinMaxLoop(const T* values, std::size_t n, T& lo, T& hi)
+{
+  constexpr T Inf = std::numeric_limits<T>::infinity();
+  T low[8] = { Inf, Inf, Inf, Inf, Inf, Inf, Inf, Inf };
+  T high[8] = { -Inf, -Inf, -Inf, -Inf, -Inf, -Inf, -Inf, -Inf };
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+  {
+    for (int j = 0; j < 8; ++j)
+    {
+      const T v = values[i + j];
+      const bool finite = (v - v) == T(0);
+      const T forLow = finite ? v : Inf;
+      const T forHigh = finite ? v : -Inf;
+      low[j] = forLow < low[j] ? forLow : low[j];
+      high[j] = forHigh > high[j] ? forHigh : high[j];
+    }
+  }
+  for (; i < n; ++i)
+  {
+    const T v = values[i];
+    if ((v - v) == T(0))
+    {
+      low[0] = std::min(low[0], v);
+      high[0] = std::max(high[0], v);
+    }
+  }
+  for (int j = 0; j < 8; ++j)
+  {
+    lo = std::min(lo, low[j]);
+    hi = std::max(hi, high[j]);
+  }
+}
+
+CNNSLICER_VECTOR_CLONES void finiteMinMax(const float* values, std::size_t n, float& lo, float& hi)
+{
+  finiteMinMaxLoop(values, n, lo, hi);
+}
+
+CNNSLICER_VECTOR_CLONES void finiteMinMax(const double* values,
+                                          std::size_t n,
+                                          double& lo,
+                                          double& hi)
+{
+  finiteMinMaxLoop(values, n, lo, hi);
+}
+
+/**
+ * Counts one neuron's values: bin indices for a block at a time (vectorised), then
+ * increments spread over four interleaved copies of the histogram (stride @p slots), so
+ * that runs of one bin (ReLU zeros) do not serialise on a store-to-load dependency.
+ * The copies are merged into the first.
  */
 template<typename T>
 void countNeuronDense(const T* values,
@@ -250,33 +377,30 @@ void countNeuronDense(const T* values,
   std::uint32_t* c1 = copies + slots;
   std::uint32_t* c2 = copies + 2 * slots;
   std::uint32_t* c3 = copies + 3 * slots;
-  std::size_t i = 0;
-  if (offsets == nullptr)
+  constexpr std::size_t Block = 1024;
+  std::uint32_t bins[Block];
+  for (std::size_t begin = 0; begin < n; begin += Block)
   {
-    for (; i + 4 <= n; i += 4)
+    const std::size_t count = std::min(Block, n - begin);
+    binning.indices(values + begin, count, bins);
+    if (offsets != nullptr)
     {
-      ++c0[binning(values[i])];
-      ++c1[binning(values[i + 1])];
-      ++c2[binning(values[i + 2])];
-      ++c3[binning(values[i + 3])];
+      for (std::size_t i = 0; i < count; ++i)
+      {
+        bins[i] += offsets[begin + i];
+      }
     }
-    for (; i < n; ++i)
+    std::size_t i = 0;
+    for (; i + 4 <= count; i += 4)
     {
-      ++c0[binning(values[i])];
+      ++c0[bins[i]];
+      ++c1[bins[i + 1]];
+      ++c2[bins[i + 2]];
+      ++c3[bins[i + 3]];
     }
-  }
-  else
-  {
-    for (; i + 4 <= n; i += 4)
+    for (; i < count; ++i)
     {
-      ++c0[offsets[i] + binning(values[i])];
-      ++c1[offsets[i + 1] + binning(values[i + 1])];
-      ++c2[offsets[i + 2] + binning(values[i + 2])];
-      ++c3[offsets[i + 3] + binning(values[i + 3])];
-    }
-    for (; i < n; ++i)
-    {
-      ++c0[offsets[i] + binning(values[i])];
+      ++c0[bins[i]];
     }
   }
   for (std::size_t s = 0; s < slots; ++s)
@@ -342,9 +466,14 @@ std::vector<ValueRange> channelRanges(const ActivationLayout<T>& layout,
       for (std::size_t p = first; p < last; ++p)
       {
         const T* v = layout.neuron(p);
+        if (everySample)
+        {
+          finiteMinMax(v, samples, lo, hi);
+          continue;
+        }
         for (std::size_t n = 0; n < samples; ++n)
         {
-          if (std::isfinite(v[n]) && (everySample || grouping.Group[n] >= 0))
+          if (std::isfinite(v[n]) && grouping.Group[n] >= 0)
           {
             lo = std::min(lo, v[n]);
             hi = std::max(hi, v[n]);

@@ -43,6 +43,10 @@ public:
 
   int bins() const { return Bins; }
 
+  /// Bin of each of @p n values into @p out (the same bins as operator(), vectorised).
+  template<typename T>
+  void indices(const T* values, std::size_t n, std::uint32_t* out) const;
+
   template<typename T>
   int operator()(T value) const
   {
