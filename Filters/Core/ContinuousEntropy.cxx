@@ -1,6 +1,7 @@
 #include "ContinuousEntropy.h"
 
 #include "ParallelRunner.h"
+#include "RadixSort.h"
 #include "SpecialFunctions.h"
 
 #include <unsupported/Eigen/FFT>
@@ -86,7 +87,7 @@ struct SortedView
     if (!sorted)
     {
       Storage.assign(values, values + n);
-      std::sort(Storage.begin(), Storage.end());
+      sortAscending(Storage);
       Data = Storage.data();
     }
   }
@@ -561,7 +562,7 @@ void storeMixed(const ContinuousEntropyOptions& options,
                 ScopeEntropy& out,
                 std::size_t i)
 {
-  std::sort(obs.All.begin(), obs.All.end());
+  sortAscending(obs.All);
   const std::vector<float> atoms = findAtoms(options, obs.All);
   const MixedEntropy whole = mixedEntropy(options, obs.All, atoms);
   out.Entropy[i] = whole.Entropy;
@@ -582,7 +583,7 @@ void storeMixed(const ContinuousEntropyOptions& options,
     {
       continue;
     }
-    std::sort(values.begin(), values.end());
+    sortAscending(values);
     // The atoms of the whole sample, so that H(T|Y=k) and H(T) use one reference measure.
     const MixedEntropy part = mixedEntropy(options, values, atoms);
     conditional +=
