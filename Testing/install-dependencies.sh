@@ -9,7 +9,11 @@ packages=(
   # ParaView 5.11 SDK and Python, LibTorch 1.13 (CPU) and PyTorch for model export
   paraview paraview-dev python3-paraview libtorch-dev python3-torch
   # numerical core: Eigen (linear algebra, FFT), nanoflann (k-d tree)
-  libeigen3-dev libnanoflann-dev zlib1g-dev
+  libeigen3-dev libnanoflann-dev zlib1g-dev nlohmann-json3-dev
+  # a real dataset that installs from Debian (Fashion-MNIST, IDX)
+  dataset-fashion-mnist
+  # the shared CIFAR-10 JPEGs are converted to the binary format with PIL in a test
+  python3-pil
   # tests and benchmarks
   libgtest-dev libbenchmark-dev python3-numpy python3-scipy xvfb xauth
   # find_package(ParaView) needs these on a bare paraview-dev
