@@ -30,3 +30,18 @@ gtest_discover_tests(CNNSlicerDatasetTests
   PROPERTIES LABELS unit
   DISCOVERY_TIMEOUT 60)
 
+# --- capture tests (owned by the reader) ---
+# TorchScript capture against PyTorch's forward hooks on the exported test models
+# (fixture cnnslicer_test_data, Testing/make-test-data.sh).
+find_package(nlohmann_json 3 REQUIRED)
+add_executable(CNNSlicerCaptureTests
+  ${CMAKE_CURRENT_LIST_DIR}/Capture/TestModelCapture.cxx)
+target_link_libraries(CNNSlicerCaptureTests
+  PRIVATE CNNSlicer::CaptureCore CNNSlicer::DatasetCore nlohmann_json::nlohmann_json
+          GTest::gtest_main)
+target_compile_options(CNNSlicerCaptureTests PRIVATE ${CNNSLICER_WARNING_FLAGS})
+gtest_discover_tests(CNNSlicerCaptureTests
+  PROPERTIES LABELS unit
+             ENVIRONMENT "CNNSLICER_TEST_MODELS=${CNNSLICER_TEST_DATA}/models"
+             FIXTURES_REQUIRED cnnslicer_test_data
+  DISCOVERY_TIMEOUT 120)

@@ -1,0 +1,530 @@
+// The only translation unit of the project that includes LibTorch's JIT headers.
+#include "ModelCapture.h"
+
+#include <ATen/Parallel.h>
+#include <torch/csrc/jit/api/function_impl.h>
+#include <torch/csrc/jit/ir/alias_analysis.h>
+#include <torch/csrc/jit/ir/ir.h>
+#include <torch/script.h>
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace cnnslicer
+{
+
+namespace
+{
+
+namespace jit = torch::jit;
+
+/// First line of a (multi-line, stack-trace laden) LibTorch error message.
+std::string firstLine(const std::string& text)
+{
+  const std::size_t end = text.find('\n');
+  return end == std::string::npos ? text : text.substr(0, end);
+}
+
+/**
+ * The sentence that says what went wrong in a TorchScript interpreter error: its last
+ * "RuntimeError: ..." line (the rest is a traceback of the serialized code).
+ */
+std::string interpreterMessage(const std::string& text)
+{
+  const std::string marker = "Error: ";
+  const std::size_t at = text.rfind(marker);
+  if (at == std::string::npos)
+  {
+    return firstLine(text);
+  }
+  return firstLine(text.substr(at + marker.size()));
+}
+
+/// "__torch__.torch.nn.modules.conv.Conv2d" -> "Conv2d"; "___torch_mangle_3.Net" -> "Net".
+std::string shortTypeName(const c10::ClassTypePtr& type)
+{
+  if (!type || !type->name())
+  {
+    return "Module";
+  }
+  return type->name()->name();
+}
+
+/// A leaf module has no submodule attributes (Conv2d, ReLU, ...; not Sequential).
+bool isLeafModule(const c10::ClassTypePtr& type)
+{
+  for (std::size_t i = 0; i < type->numAttributes(); ++i)
+  {
+    const auto attribute = type->getAttribute(i)->cast<c10::ClassType>();
+    if (attribute && attribute->is_module())
+    {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string joinPath(const std::string& parent, const std::string& child)
+{
+  return parent.empty() ? child : parent + "." + child;
+}
+
+/**
+ * Rewrites a copy of forward so that it also returns the captured values. Walks the
+ * graph top-down, inlining each module call (inlineCallTo returns the call's outputs,
+ * i.e. the module's output) and each scripted function call; the receiver's
+ * prim::GetAttr chain gives the module path.
+ */
+class GraphRewriter
+{
+public:
+  struct Capture
+  {
+    CapturedLayer Layer;
+    jit::Value* List = nullptr;
+  };
+
+  GraphRewriter(std::shared_ptr<jit::Graph> graph)
+    : Graph(std::move(graph))
+  {
+    this->ModulePaths[this->Graph->inputs()[0]] = "";
+  }
+
+  void inlineAndCaptureModules() { this->Walk(this->Graph->block(), true); }
+
+  /// Adds the output of every remaining tensor operation (the operations granularity).
+  void captureOperations() { this->CaptureOperationsIn(this->Graph->block()); }
+
+  /**
+   * Drops clones of values that nothing writes to (AliasDb), makes the graph return
+   * (original output, list_1, ..., list_k).
+   */
+  void finish()
+  {
+    {
+      jit::AliasDb aliasDb(this->Graph);
+      for (jit::Node* clone : this->Clones)
+      {
+        if (!aliasDb.hasWriters(clone->input(0)))
+        {
+          clone->output()->replaceAllUsesWith(clone->input(0));
+          this->Unneeded.push_back(clone);
+        }
+      }
+    }
+    for (jit::Node* clone : this->Unneeded)
+    {
+      clone->destroy();
+    }
+    std::vector<jit::Value*> outputs(this->Graph->outputs().begin(), this->Graph->outputs().end());
+    jit::Value* original = outputs.size() == 1
+                             ? outputs[0]
+                             : this->Graph->insertNode(this->Graph->createTuple(outputs))->output();
+    std::vector<jit::Value*> returned{ original };
+    for (const Capture& capture : this->Captures)
+    {
+      returned.push_back(capture.List);
+    }
+    jit::WithInsertPoint guard(this->Graph->return_node());
+    jit::Value* tuple = this->Graph->insertNode(this->Graph->createTuple(returned))->output();
+    while (!this->Graph->outputs().empty())
+    {
+      this->Graph->eraseOutput(0);
+    }
+    this->Graph->registerOutput(tuple);
+  }
+
+  std::vector<Capture> Captures;
+  bool SawModuleCall = false;
+
+private:
+  void Walk(jit::Block* block, bool inModules)
+  {
+    for (auto it = block->nodes().begin(); it != block->nodes().end();)
+    {
+      jit::Node* node = *it;
+      if (node->kind() == c10::prim::GetAttr)
+      {
+        const auto found = this->ModulePaths.find(node->input(0));
+        const auto type = node->output()->type()->cast<c10::ClassType>();
+        if (found != this->ModulePaths.end() && type && type->is_module())
+        {
+          this->ModulePaths[node->output()] = joinPath(found->second, node->s(c10::attr::name));
+        }
+        ++it;
+        continue;
+      }
+      if (node->kind() == c10::prim::CallMethod || node->kind() == c10::prim::CallFunction)
+      {
+        it = this->InlineCall(node);
+        continue;
+      }
+      for (jit::Block* sub : node->blocks())
+      {
+        this->Walk(sub, inModules);
+      }
+      ++it;
+    }
+  }
+
+  /// Inlines one call; returns the iterator at the first inlined node (walked next).
+  jit::graph_node_list_iterator InlineCall(jit::Node* call)
+  {
+    jit::Node* before = call->prev();
+    jit::Node* after = call->next();
+    jit::GraphFunction* callee = nullptr;
+    std::string path = this->PathOf(call);
+    jit::Value* receiver = this->ReceiverOf(call);
+    c10::ClassTypePtr moduleType;
+    if (call->kind() == c10::prim::CallMethod)
+    {
+      const auto type = call->input(0)->type()->cast<c10::ClassType>();
+      if (!type)
+      {
+        throw CaptureError("the model calls a method on a value that is not an object");
+      }
+      callee = &jit::toGraphFunction(type->getMethod(call->s(c10::attr::name)));
+      // A method called on the enclosing module itself (Conv2d.forward calling
+      // self._conv_forward) is part of that module, not another layer.
+      if (call->input(0) != receiver)
+      {
+        moduleType = type;
+        receiver = call->input(0);
+        const auto found = this->ModulePaths.find(receiver);
+        path = found != this->ModulePaths.end() ? found->second : "";
+      }
+    }
+    else
+    {
+      auto functionType = call->input(0)->type()->cast<c10::FunctionType>();
+      callee = &jit::toGraphFunction(*functionType->function());
+      // The callee's graph takes the arguments only, not the function constant.
+      call->removeInput(0);
+    }
+    // Pass the callee's own graph: the optimized graph would already have its children
+    // inlined and hide them from the walk.
+    const std::vector<jit::Value*> outputs = jit::inlineCallTo(call, callee, callee->graph().get());
+    for (jit::Node* n = before->next(); n != after; n = n->next())
+    {
+      this->MarkInlined(n, path, receiver);
+    }
+    if (moduleType && moduleType->is_module())
+    {
+      this->SawModuleCall = true;
+      if (isLeafModule(moduleType) && outputs.size() == 1)
+      {
+        this->AddCapture(outputs[0],
+                         this->UniqueName(path.empty() ? "self" : path),
+                         shortTypeName(moduleType),
+                         path,
+                         after);
+      }
+    }
+    return jit::graph_node_list_iterator(before->next(), jit::kNextDirection);
+  }
+
+  /// Records which module's body @p node (and the nodes of its blocks) came from.
+  void MarkInlined(jit::Node* node, const std::string& path, jit::Value* receiver)
+  {
+    this->NodePaths.emplace(node, path);
+    this->NodeReceivers.emplace(node, receiver);
+    for (jit::Block* block : node->blocks())
+    {
+      for (jit::Node* inner : block->nodes())
+      {
+        this->MarkInlined(inner, path, receiver);
+      }
+    }
+  }
+
+  /// The module value whose forward @p node belongs to (the model itself at top level).
+  jit::Value* ReceiverOf(jit::Node* node) const
+  {
+    const auto found = this->NodeReceivers.find(node);
+    return found != this->NodeReceivers.end() ? found->second : this->Graph->inputs()[0];
+  }
+
+  std::string PathOf(jit::Node* node) const
+  {
+    const auto found = this->NodePaths.find(node);
+    return found != this->NodePaths.end() ? found->second : "";
+  }
+
+  std::string UniqueName(const std::string& base)
+  {
+    const int count = this->NameCounts[base]++;
+    return count == 0 ? base : base + "#" + std::to_string(count);
+  }
+
+  /**
+   * Appends @p value (cloned, in case a later in-place op writes it; finish() removes
+   * clones AliasDb proves unneeded) to a new list, before @p insertBefore: the moment
+   * the module returned.
+   */
+  void AddCapture(jit::Value* value,
+                  const std::string& name,
+                  const std::string& type,
+                  const std::string& path,
+                  jit::Node* insertBefore)
+  {
+    if (!value->type()->cast<c10::TensorType>())
+    {
+      return;
+    }
+    jit::Value* list;
+    {
+      jit::WithInsertPoint top(this->Graph->block()->nodes().front());
+      list = this->Graph->insertNode(this->Graph->createList(c10::TensorType::get(), {}))->output();
+      this->Inserted.insert(list->node());
+    }
+    jit::WithInsertPoint guard(insertBefore);
+    jit::Value* copy = this->Graph->insert(c10::aten::clone, { value });
+    this->Clones.push_back(copy->node());
+    this->Inserted.insert(copy->node());
+    jit::Value* appended = this->Graph->insert(c10::aten::append, { list, copy });
+    this->Inserted.insert(appended->node());
+    this->Captures.push_back(Capture{ CapturedLayer{ name, type, path, {} }, list });
+  }
+
+  void CaptureOperationsIn(jit::Block* block)
+  {
+    for (jit::Node* node : block->nodes())
+    {
+      for (jit::Block* sub : node->blocks())
+      {
+        this->CaptureOperationsIn(sub);
+      }
+      const std::string ns = node->kind().ns().toUnqualString();
+      if (this->Inserted.count(node) > 0 || ns != "aten" || node->outputs().size() != 1 ||
+          !node->output()->type()->cast<c10::TensorType>())
+      {
+        continue;
+      }
+      const std::string op = node->kind().toUnqualString();
+      const std::string path = this->PathOf(node);
+      this->AddCapture(node->output(),
+                       this->UniqueName(path.empty() ? op : path + "/" + op),
+                       node->kind().toQualString(),
+                       path,
+                       node->next());
+    }
+  }
+
+  std::shared_ptr<jit::Graph> Graph;
+  std::unordered_map<jit::Value*, std::string> ModulePaths;
+  std::unordered_map<jit::Node*, std::string> NodePaths;
+  std::unordered_map<jit::Node*, jit::Value*> NodeReceivers;
+  std::map<std::string, int> NameCounts;
+  std::vector<jit::Node*> Clones;
+  std::vector<jit::Node*> Unneeded;
+  std::unordered_set<jit::Node*> Inserted;
+};
+
+} // namespace
+
+class ModelCapture::Internals
+{
+public:
+  jit::Module Module;
+  std::string Metadata;
+  std::vector<CapturedLayer> Layers;
+  std::unique_ptr<jit::GraphFunction> Function;
+  CaptureGranularity Granularity = CaptureGranularity::Modules;
+  bool FellBack = false;
+
+  /// A view of the caller's batch (no copy) as an N x sampleShape tensor.
+  static torch::Tensor View(const float* batch,
+                            std::int64_t batchSize,
+                            const std::vector<std::int64_t>& sampleShape)
+  {
+    std::vector<std::int64_t> shape{ batchSize };
+    shape.insert(shape.end(), sampleShape.begin(), sampleShape.end());
+    return torch::from_blob(const_cast<float*>(batch), shape, torch::kFloat32);
+  }
+
+  /// The rewritten function's outputs: the model output and one list per capture.
+  std::vector<torch::Tensor> Forward(const torch::Tensor& input) const
+  {
+    c10::InferenceMode guard;
+    // The model gets a copy: an in-place first operation must not change the caller's
+    // data, which is also the captured "input" layer.
+    std::vector<c10::IValue> stack{ this->Module._ivalue(), input.clone() };
+    c10::IValue result;
+    try
+    {
+      result = (*this->Function)(std::move(stack));
+    }
+    catch (const std::exception& e)
+    {
+      // Shape mismatches arrive as torch::jit::JITException, other failures as c10::Error.
+      std::ostringstream shape;
+      shape << input.sizes();
+      throw CaptureError("the model failed on an input of shape " + shape.str() + ": " +
+                         interpreterMessage(e.what()));
+    }
+    const auto& elements = result.toTupleRef().elements();
+    std::vector<torch::Tensor> tensors;
+    tensors.push_back(input);
+    for (std::size_t i = 1; i < elements.size(); ++i)
+    {
+      const c10::List<at::Tensor> list = elements[i].toTensorList();
+      tensors.push_back(list.empty() ? torch::Tensor() : list.get(0));
+    }
+    const c10::IValue& output = elements[0];
+    tensors.push_back(output.isTensor() ? output.toTensor() : torch::Tensor());
+    return tensors;
+  }
+};
+
+ModelCapture::ModelCapture(const std::string& path, CaptureGranularity granularity)
+  : Impl(std::make_unique<Internals>())
+{
+  if (!std::ifstream(path).good())
+  {
+    throw CaptureError("model file '" + path + "' does not exist or cannot be read");
+  }
+  jit::ExtraFilesMap extra{ { "cnnslicer.json", "" } };
+  try
+  {
+    this->Impl->Module = jit::load(path, torch::kCPU, extra);
+  }
+  catch (const c10::Error& e)
+  {
+    throw CaptureError(
+      "'" + path + "' is not a TorchScript archive (" + firstLine(e.what_without_backtrace()) +
+      "); save the model with torch.jit.save(torch.jit.script(model)) or torch.jit.trace");
+  }
+  catch (const std::exception& e)
+  {
+    throw CaptureError("cannot load '" + path + "': " + firstLine(e.what()));
+  }
+  this->Impl->Metadata = extra["cnnslicer.json"];
+  this->Impl->Module.eval();
+
+  const auto forward = this->Impl->Module.find_method("forward");
+  if (!forward)
+  {
+    throw CaptureError("'" + path + "' has no forward method to run");
+  }
+  auto graph = jit::toGraphFunction(forward->function()).graph()->copy();
+  if (graph->inputs().size() != 2)
+  {
+    throw CaptureError("the forward method of '" + path + "' takes " +
+                       std::to_string(graph->inputs().size() - 1) +
+                       " inputs; CNNSlicer runs models whose forward takes one image batch");
+  }
+
+  GraphRewriter rewriter(graph);
+  rewriter.inlineAndCaptureModules();
+  this->Impl->Granularity = granularity;
+  if (granularity == CaptureGranularity::Modules && !rewriter.SawModuleCall)
+  {
+    // torch.jit.freeze inlines every module: only operations remain.
+    this->Impl->FellBack = true;
+    this->Impl->Granularity = CaptureGranularity::Operations;
+  }
+  if (this->Impl->Granularity == CaptureGranularity::Operations)
+  {
+    rewriter.captureOperations();
+  }
+  rewriter.finish();
+  this->Impl->Function =
+    std::make_unique<jit::GraphFunction>("cnnslicer_capture_forward", graph, nullptr);
+
+  this->Impl->Layers.push_back(CapturedLayer{ "input", "Input", "", {} });
+  for (const auto& capture : rewriter.Captures)
+  {
+    this->Impl->Layers.push_back(capture.Layer);
+  }
+  this->Impl->Layers.push_back(CapturedLayer{ "logits", "Output", "", {} });
+}
+
+ModelCapture::~ModelCapture() = default;
+
+const std::string& ModelCapture::metadata() const
+{
+  return this->Impl->Metadata;
+}
+
+const std::vector<CapturedLayer>& ModelCapture::layers() const
+{
+  return this->Impl->Layers;
+}
+
+bool ModelCapture::fellBackToOperations() const
+{
+  return this->Impl->FellBack;
+}
+
+CaptureGranularity ModelCapture::granularity() const
+{
+  return this->Impl->Granularity;
+}
+
+void ModelCapture::inferShapes(const std::vector<std::int64_t>& sampleShape)
+{
+  std::int64_t size = 1;
+  for (const std::int64_t d : sampleShape)
+  {
+    size *= d;
+  }
+  const std::vector<float> zeros(static_cast<std::size_t>(size), 0.0f);
+  const std::vector<torch::Tensor> outputs =
+    this->Impl->Forward(Internals::View(zeros.data(), 1, sampleShape));
+  for (std::size_t i = 0; i < outputs.size(); ++i)
+  {
+    auto& layer = this->Impl->Layers[i];
+    layer.SampleShape.clear();
+    if (outputs[i].defined() && outputs[i].dim() >= 1)
+    {
+      const auto sizes = outputs[i].sizes();
+      layer.SampleShape.assign(sizes.begin() + 1, sizes.end());
+    }
+  }
+}
+
+void ModelCapture::run(const float* batch,
+                       std::int64_t batchSize,
+                       const std::vector<std::int64_t>& sampleShape,
+                       const std::vector<bool>& wanted,
+                       const LayerSink& sink)
+{
+  const std::vector<torch::Tensor> outputs =
+    this->Impl->Forward(Internals::View(batch, batchSize, sampleShape));
+  for (std::size_t i = 0; i < outputs.size(); ++i)
+  {
+    if ((!wanted.empty() && !wanted[i]) || !outputs[i].defined())
+    {
+      continue;
+    }
+    const torch::Tensor values = outputs[i].to(torch::kFloat32).contiguous();
+    const auto sizes = values.sizes();
+    sink(i, values.data_ptr<float>(), std::vector<std::int64_t>(sizes.begin(), sizes.end()));
+  }
+}
+
+void ModelCapture::runPlain(const float* batch,
+                            std::int64_t batchSize,
+                            const std::vector<std::int64_t>& sampleShape)
+{
+  c10::InferenceMode guard;
+  this->Impl->Module.forward({ Internals::View(batch, batchSize, sampleShape).clone() });
+}
+
+void ModelCapture::setThreads(int threads)
+{
+  at::set_num_threads(
+    threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+}
+
+int ModelCapture::threads()
+{
+  return at::get_num_threads();
+}
+
+} // namespace cnnslicer
