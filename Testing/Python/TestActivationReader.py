@@ -1,0 +1,207 @@
+"""pvpython test of the CNN Activations Reader (issue 3): layers listed before inference,
+activations equal to PyTorch's forward hooks, every dataset format giving the same input,
+checkpoints as time steps, the range cache, and one clear error per kind of bad input.
+
+Run: pvpython TestActivationReader.py --plugin CNNSlicer.so --data DIR
+(DIR made by Testing/make-test-data.sh)
+"""
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+
+import numpy as np
+from paraview import simple
+from vtkmodules.util.numpy_support import vtk_to_numpy
+from vtkmodules.util.misc import calldata_type
+from vtkmodules.util.vtkConstants import VTK_STRING
+from vtkmodules.vtkCommonCore import vtkDataArray
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--plugin", required=True)
+parser.add_argument("--data", required=True)
+args = parser.parse_args()
+models = os.path.join(args.data, "models")
+data = os.path.join(args.data, "data")
+
+failures = []
+
+
+def check(condition, message):
+    if not condition:
+        failures.append(message)
+        print("FAIL:", message)
+
+
+simple.LoadPlugin(args.plugin, remote=False, ns=globals())
+
+def output_of(proxy, port=0):
+    return proxy.GetClientSideObject().GetOutputDataObject(port)
+
+
+def layer_values(collection, index):
+    """A layer's activation as (samples, C, H, W) with rows back in image order."""
+    image = collection.GetPartition(index, 0)
+    w, h, c = image.GetDimensions()
+    values = vtk_to_numpy(image.GetPointData().GetArray("activation"))
+    n = values.shape[1] if values.ndim == 2 else 1
+    volume = values.reshape(c, h, w, n)[:, ::-1, :, :]
+    return np.moveaxis(volume, -1, 0), image
+
+
+def reader(model, dataset, **properties):
+    """A reader whose errors (from the first RequestInformation on) are kept in r.errors."""
+    r = CNNActivationsReader()
+    errors = []
+
+    @calldata_type(VTK_STRING)
+    def on_error(caller, event, message):
+        errors.append(message)
+
+    # An ErrorEvent observer receives vtkErrorMacro's text (instead of the output window).
+    r.GetClientSideObject().AddObserver("ErrorEvent", on_error)
+    r.add_attribute("errors", errors)
+    r.FileNames = [model] if isinstance(model, str) else model
+    r.DatasetFileName = dataset
+    for key, value in properties.items():
+        setattr(r, key, value)
+    return r
+
+
+def run_expecting_error(r, *fragments):
+    """Updates r; the output must be empty and its error must contain the fragments."""
+    r.UpdatePipeline()
+    text = " ".join(r.errors)
+    check(len(r.errors) > 0, "an error is reported (%s)" % fragments[0])
+    for message in r.errors:
+        print("expected error:", message.strip().splitlines()[-1])
+    out = output_of(r)
+    empty = out is None or out.GetNumberOfPartitionedDataSets() == 0
+    check(empty, "no partial output after an error (%s)" % fragments[0])
+    for fragment in fragments:
+        check(fragment in text, "error message should contain %r, got: %s" % (fragment, text.strip()[:400]))
+    simple.Delete(r)
+
+
+# --- 1. Layers are listed from the model before inference, and the memory estimate. ----
+lenet = os.path.join(models, "lenet5_scripted.pt")
+mnist_npy = os.path.join(data, "npy", "mnist_nchw_float32.npy")
+mnist_labels = os.path.join(data, "npy", "mnist_labels.npy")
+r = reader(lenet, mnist_npy, LabelsFileName=mnist_labels, MaximumSamples=0, NormalizationMode="None")
+r.UpdatePipelineInformation()
+names = list(r.GetProperty("LayerInfo")[::2])
+manifest = json.load(open(os.path.join(models, "reference-mnist", "lenet5", "manifest.json")))
+check(names == ["input"] + [e["name"] for e in manifest] + ["logits"], "layer list: %s" % names)
+points = sum(np.prod(e["shape"][1:]) for e in manifest) + 784 + 10
+estimate = r.GetProperty("MemoryEstimate")[0]
+check(abs(estimate - points * 64 * 4 / 2**20) < 1e-6, "memory estimate %.4f MB" % estimate)
+
+# --- 2. Activations equal the eager forward hooks on the same 64 samples. ---------------
+r.UpdatePipeline()
+collection = output_of(r)
+check(collection.GetNumberOfPartitionedDataSets() == len(names), "one block per layer")
+reference = os.path.join(models, "reference-mnist", "lenet5")
+for index, entry in enumerate(manifest, start=1):
+    got, image = layer_values(collection, index)
+    expected = np.load(os.path.join(reference, entry["file"]))
+    expected = expected.reshape(got.shape)
+    error = np.abs(got - expected).max() / max(np.abs(expected).max(), 1e-30)
+    check(error <= 1e-5, "%s differs from the forward hook by %g" % (entry["name"], error))
+    check(image.GetFieldData().GetAbstractArray("layer_name").GetValue(0) == entry["name"], "layer_name field")
+    check(image.GetFieldData().GetAbstractArray("layer_type").GetValue(0) == entry["type"], "layer_type field")
+got_input, _ = layer_values(collection, 0)
+check(np.array_equal(got_input, np.load(mnist_npy)), "input layer equals the dataset (no normalization)")
+logits, _ = layer_values(collection, len(names) - 1)
+check(np.allclose(logits.reshape(64, 10), np.load(os.path.join(reference, "output.npy")), rtol=0, atol=1e-5),
+      "logits equal the eager output")
+
+# Field data, sample table, assembly, placement.
+labels = np.load(mnist_labels)
+fd = collection.GetFieldData()
+check(np.array_equal(vtk_to_numpy(fd.GetArray("label")), labels), "label field data")
+table = output_of(r, 1)
+check(table.GetNumberOfRows() == 64, "one row per sample")
+predictions = vtk_to_numpy(table.GetColumnByName("prediction"))
+check(np.array_equal(predictions, np.argmax(np.load(os.path.join(reference, "output.npy")), axis=1)),
+      "prediction = arg max of the logits")
+confidence = vtk_to_numpy(table.GetColumnByName("confidence"))
+check(np.all((confidence > 0) & (confidence <= 1)), "confidence is a probability")
+assembly = collection.GetDataAssembly()
+node = assembly.FindFirstNodeWithName("features")
+check(node >= 0 and len(assembly.GetChildNodes(node)) == 6, "assembly mirrors the module tree")
+first = collection.GetPartition(1, 0)
+second = collection.GetPartition(2, 0)
+check(second.GetOrigin()[0] > first.GetOrigin()[0] + first.GetDimensions()[0] - 1, "layers side by side along X")
+
+# The per-component range cache is filled and right.
+array = first.GetPointData().GetArray("activation")
+info = array.GetInformation()
+check(info.Has(vtkDataArray.PER_COMPONENT()), "per-component range cache present")
+values = vtk_to_numpy(array)
+check(np.allclose(array.GetRange(5), (values[:, 5].min(), values[:, 5].max())), "cached range of component 5")
+
+# --- 3. Every dataset format gives the same input for the same samples. ------------------
+raw = np.load(os.path.join(data, "npy", "mnist_nhw_uint8.npy")).astype(np.float32) / np.float32(255)
+for name, path in (("IDX", os.path.join(data, "mnist")), ("IDX gz", os.path.join(data, "mnist-gz")),
+                   ("image folder", os.path.join(data, "imagefolder", "mnist")),
+                   ("npy uint8", os.path.join(data, "npy", "mnist_nhw_uint8.npy"))):
+    f = reader(lenet, path, MaximumSamples=0, NormalizationMode="None", Layers=["input"])
+    f.UpdatePipeline()
+    out = output_of(f)
+    check(out.GetNumberOfPartitionedDataSets() == 1, "%s: only the selected layer" % name)
+    x, _ = layer_values(out, 0)
+    if name == "image folder":
+        # Folders list samples class by class: compare as sets of images.
+        check(x.shape == raw.shape[:1] + (1, 28, 28), "%s: shape %s" % (name, x.shape))
+        key = lambda a: sorted(map(bytes, a.reshape(a.shape[0], -1).round(6)))
+        check(key(x) == key(raw.reshape(-1, 1, 28, 28)), "%s: same images" % name)
+    else:
+        check(np.abs(x.reshape(raw.shape) - raw).max() <= 1e-6, "%s: same input as the .npy" % name)
+    simple.Delete(f)
+
+cifar = reader(os.path.join(models, "vgg_scripted.pt"), os.path.join(data, "cifar-10-batches-bin"),
+               MaximumSamples=10, ClassSelection=[3, 5])
+cifar.UpdatePipeline()
+table = output_of(cifar, 1)
+cifar_labels = vtk_to_numpy(table.GetColumnByName("label"))
+check(len(cifar_labels) > 0 and set(cifar_labels) <= {3, 5}, "class selection on CIFAR-10: %s" % cifar_labels)
+names = output_of(cifar).GetFieldData().GetAbstractArray("class_names")
+check(names.GetNumberOfValues() == 10 and names.GetValue(0) == "airplane", "CIFAR class names")
+simple.Delete(cifar)
+
+# --- 4. Checkpoints are time steps; the epoch is in the file name. -------------------------
+series = tempfile.mkdtemp()
+epochs = []
+for epoch, model in ((0, "lenet5_scripted.pt"), (3, "lenet5bn_scripted.pt")):
+    path = os.path.join(series, "lenet_epoch_%02d.pt" % epoch)
+    shutil.copy(os.path.join(models, model), path)
+    epochs.append(path)
+t = reader(epochs, os.path.join(data, "mnist"), MaximumSamples=8)
+t.UpdatePipelineInformation()
+check(list(t.TimestepValues) == [0.0, 3.0], "time steps from epochs: %s" % list(t.TimestepValues))
+simple.Delete(t)
+
+# --- 5. Bad input: one clear error each, no partial output. -------------------------------
+invalid = os.path.join(data, "invalid")
+run_expecting_error(reader(os.path.join(invalid, "not-torchscript.pt"), os.path.join(data, "mnist")),
+                    "not-torchscript.pt", "not a TorchScript archive")
+run_expecting_error(reader(os.path.join(models, "missing.pt"), os.path.join(data, "mnist")),
+                    "missing.pt", "does not exist")
+run_expecting_error(reader(lenet, os.path.join(invalid, "truncated-images-idx3-ubyte"),
+                           LabelsFileName=""), "truncated-images-idx3-ubyte")
+run_expecting_error(reader(lenet, os.path.join(invalid, "wrong-magic-images-idx3-ubyte"),
+                           LabelsFileName=""), "wrong-magic-images-idx3-ubyte")
+run_expecting_error(reader(os.path.join(models, "vgg_scripted.pt"), os.path.join(invalid, "bad-size", "data_batch_1.bin")),
+                    "3073")
+run_expecting_error(reader(lenet, os.path.join(data, "cifar-10-batches-bin")), "28", "32")
+run_expecting_error(reader(lenet, os.path.join(invalid, "mismatch-images-idx3-ubyte")), "labels")
+run_expecting_error(reader(lenet, os.path.join(data, "mnist"), ClassSelection=[42]), "42")
+run_expecting_error(reader(lenet, os.path.join(data, "mnist"), MaximumSamples=0, MemoryLimit=1.0),
+                    "memory limit")
+
+if failures:
+    print("%d check(s) failed" % len(failures))
+    sys.exit(1)
+print("all checks passed")
