@@ -1,5 +1,8 @@
 #include "DiscreteEntropy.h"
 
+#include "FiniteRange.h"
+#include "VectorClones.h"
+
 #include "ParallelRunner.h"
 
 #include <algorithm>
@@ -32,16 +35,6 @@ HistogramBinning::HistogramBinning(ValueRange range, int bins)
 
 namespace
 {
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-// An AVX2 clone where the CPU has it, baseline SSE2 elsewhere, chosen at load time; both
-// do the same IEEE double operations (no FMA contraction applies), so bins agree exactly.
-#define CNNSLICER_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
-#define CNNSLICER_ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#define CNNSLICER_VECTOR_CLONES
-#define CNNSLICER_ALWAYS_INLINE inline
-#endif
 
 /**
  * Bin index of each value, the same arithmetic as HistogramBinning but branch-free so
@@ -303,59 +296,6 @@ bool selectsEverySampleInOneGroup(const SampleGrouping& grouping)
   return !grouping.hasClasses() && std::all_of(grouping.Group.begin(),
                                                grouping.Group.end(),
                                                [](std::int32_t g) { return g == 0; });
-}
-
-/**
- * Finite min/max of @p n values folded into [lo, hi]: branch-free with eight independent
- * accumulators so that the compiler vectorises it (non-finite values become +-inf,
- * which never win).
- */
-template<typename T>
-CNNSLICER_ALWAYS_INLINE void finiteMinMaxLoop(const T* values, std::size_t n, T& lo, T& hi)
-{
-  constexpr T Inf = std::numeric_limits<T>::infinity();
-  T low[8] = { Inf, Inf, Inf, Inf, Inf, Inf, Inf, Inf };
-  T high[8] = { -Inf, -Inf, -Inf, -Inf, -Inf, -Inf, -Inf, -Inf };
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8)
-  {
-    for (int j = 0; j < 8; ++j)
-    {
-      const T v = values[i + j];
-      const bool finite = (v - v) == T(0);
-      const T forLow = finite ? v : Inf;
-      const T forHigh = finite ? v : -Inf;
-      low[j] = forLow < low[j] ? forLow : low[j];
-      high[j] = forHigh > high[j] ? forHigh : high[j];
-    }
-  }
-  for (; i < n; ++i)
-  {
-    const T v = values[i];
-    if ((v - v) == T(0))
-    {
-      low[0] = std::min(low[0], v);
-      high[0] = std::max(high[0], v);
-    }
-  }
-  for (int j = 0; j < 8; ++j)
-  {
-    lo = std::min(lo, low[j]);
-    hi = std::max(hi, high[j]);
-  }
-}
-
-CNNSLICER_VECTOR_CLONES void finiteMinMax(const float* values, std::size_t n, float& lo, float& hi)
-{
-  finiteMinMaxLoop(values, n, lo, hi);
-}
-
-CNNSLICER_VECTOR_CLONES void finiteMinMax(const double* values,
-                                          std::size_t n,
-                                          double& lo,
-                                          double& hi)
-{
-  finiteMinMaxLoop(values, n, lo, hi);
 }
 
 /**
