@@ -86,6 +86,9 @@ public:
   struct Capture
   {
     CapturedLayer Layer;
+    /// aten::clone of the captured value, inserted where the module returned.
+    jit::Node* Clone = nullptr;
+    /// The Tensor[] list the rewritten graph returns (made by finish()).
     jit::Value* List = nullptr;
   };
 
@@ -101,25 +104,40 @@ public:
   void captureOperations() { this->CaptureOperationsIn(this->Graph->block()); }
 
   /**
-   * Drops clones of values that nothing writes to (AliasDb), makes the graph return
+   * Keeps the clones of captured values that a later in-place operation may write
+   * (AliasDb), appends each capture to its own list, and makes the graph return
    * (original output, list_1, ..., list_k).
+   *
+   * AliasDb runs before any list exists: a tensor stored in a list becomes a wildcard
+   * alias, for which every in-place op anywhere counts as a writer, and every clone
+   * would look necessary.
    */
   void finish()
   {
+    std::vector<bool> needed;
     {
       jit::AliasDb aliasDb(this->Graph);
-      for (jit::Node* clone : this->Clones)
+      for (const Capture& capture : this->Captures)
       {
-        if (!aliasDb.hasWriters(clone->input(0)))
-        {
-          clone->output()->replaceAllUsesWith(clone->input(0));
-          this->Unneeded.push_back(clone);
-        }
+        needed.push_back(aliasDb.hasWriters(capture.Clone->input(0)));
       }
     }
-    for (jit::Node* clone : this->Unneeded)
+    for (std::size_t i = 0; i < this->Captures.size(); ++i)
     {
-      clone->destroy();
+      Capture& capture = this->Captures[i];
+      {
+        jit::WithInsertPoint top(this->Graph->block()->nodes().front());
+        capture.List =
+          this->Graph->insertNode(this->Graph->createList(c10::TensorType::get(), {}))->output();
+      }
+      jit::WithInsertPoint after(capture.Clone->next());
+      jit::Value* stored = needed[i] ? capture.Clone->output() : capture.Clone->input(0);
+      this->Graph->insert(c10::aten::append, { capture.List, stored });
+      if (!needed[i])
+      {
+        capture.Clone->destroy();
+        capture.Clone = nullptr;
+      }
     }
     std::vector<jit::Value*> outputs(this->Graph->outputs().begin(), this->Graph->outputs().end());
     jit::Value* original = outputs.size() == 1
@@ -262,9 +280,9 @@ private:
   }
 
   /**
-   * Appends @p value (cloned, in case a later in-place op writes it; finish() removes
-   * clones AliasDb proves unneeded) to a new list, before @p insertBefore: the moment
-   * the module returned.
+   * Records @p value as a layer: a clone of it is inserted before @p insertBefore (the
+   * moment the module returned); finish() keeps it only where a later in-place
+   * operation could overwrite the value.
    */
   void AddCapture(jit::Value* value,
                   const std::string& name,
@@ -276,19 +294,10 @@ private:
     {
       return;
     }
-    jit::Value* list;
-    {
-      jit::WithInsertPoint top(this->Graph->block()->nodes().front());
-      list = this->Graph->insertNode(this->Graph->createList(c10::TensorType::get(), {}))->output();
-      this->Inserted.insert(list->node());
-    }
     jit::WithInsertPoint guard(insertBefore);
-    jit::Value* copy = this->Graph->insert(c10::aten::clone, { value });
-    this->Clones.push_back(copy->node());
-    this->Inserted.insert(copy->node());
-    jit::Value* appended = this->Graph->insert(c10::aten::append, { list, copy });
-    this->Inserted.insert(appended->node());
-    this->Captures.push_back(Capture{ CapturedLayer{ name, type, path, {} }, list });
+    jit::Node* clone = this->Graph->insert(c10::aten::clone, { value })->node();
+    this->Inserted.insert(clone);
+    this->Captures.push_back(Capture{ CapturedLayer{ name, type, path, {} }, clone, nullptr });
   }
 
   void CaptureOperationsIn(jit::Block* block)
@@ -320,8 +329,6 @@ private:
   std::unordered_map<jit::Node*, std::string> NodePaths;
   std::unordered_map<jit::Node*, jit::Value*> NodeReceivers;
   std::map<std::string, int> NameCounts;
-  std::vector<jit::Node*> Clones;
-  std::vector<jit::Node*> Unneeded;
   std::unordered_set<jit::Node*> Inserted;
 };
 
