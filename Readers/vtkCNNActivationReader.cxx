@@ -20,6 +20,7 @@
 #include "vtkInformation.h"
 #include "vtkInformationVector.h"
 #include "vtkIntArray.h"
+#include "vtkLogger.h"
 #include "vtkObjectFactory.h"
 #include "vtkPartitionedDataSet.h"
 #include "vtkPartitionedDataSetCollection.h"
@@ -526,6 +527,11 @@ int vtkCNNActivationReader::RequestData(vtkInformation*,
     const auto& layers = capture.layers();
     const std::size_t samples = internals.Selected.size();
     const std::size_t logits = layers.size() - 1;
+    vtkLogF(TRACE,
+            "reading %zu samples of '%s' through '%s'",
+            internals.Selected.size(),
+            this->DatasetFileName.c_str(),
+            this->FileNames[fileIndex].c_str());
     std::vector<bool> wanted(layers.size(), false);
     std::vector<vtkSmartPointer<vtkFloatArray>> arrays(layers.size());
     std::vector<std::unique_ptr<cnnslicer::ActivationVolumeWriter>> writers(layers.size());
@@ -547,7 +553,7 @@ int vtkCNNActivationReader::RequestData(vtkInformation*,
       }
       arrays[i]->SetNumberOfTuples(static_cast<vtkIdType>(geometry.points()));
       writers[i] = std::make_unique<cnnslicer::ActivationVolumeWriter>(
-        arrays[i]->GetPointer(0), geometry, samples);
+        arrays[i]->GetPointer(0), geometry, samples, this->NumberOfThreads);
     }
     // Predictions need the logits even when that layer is not shown.
     std::vector<bool> run = wanted;
@@ -558,50 +564,56 @@ int vtkCNNActivationReader::RequestData(vtkInformation*,
     const std::size_t perSample = internals.Dataset.valuesPerSample();
     const auto batchSize = static_cast<std::size_t>(this->BatchSize);
     std::vector<float> batch(batchSize * perSample);
-    for (std::size_t first = 0; first < samples; first += batchSize)
     {
-      const std::size_t count = std::min(batchSize, samples - first);
-      cnnslicer::preprocessSamples(
-        internals.Dataset, internals.Selected.data() + first, count, preprocessing, batch.data());
-      capture.run(batch.data(),
-                  static_cast<std::int64_t>(count),
-                  sampleShape,
-                  run,
-                  [&](std::size_t index, const float* data, const std::vector<std::int64_t>& shape)
-                  {
-                    if (index == logits && shape.size() == 2)
-                    {
-                      // Prediction = arg max of the logits; confidence = its softmax probability.
-                      const auto classes = static_cast<std::size_t>(shape[1]);
-                      for (std::size_t b = 0; b < count; ++b)
-                      {
-                        const float* row = data + b * classes;
-                        const std::size_t best =
-                          static_cast<std::size_t>(std::max_element(row, row + classes) - row);
-                        double sum = 0.0;
-                        for (std::size_t k = 0; k < classes; ++k)
-                        {
-                          sum += std::exp(static_cast<double>(row[k]) - row[best]);
-                        }
-                        predictions[first + b] = static_cast<std::int64_t>(best);
-                        confidences[first + b] = 1.0 / sum;
-                      }
-                    }
-                    if (writers[index])
-                    {
-                      writers[index]->write(data, count, first);
-                    }
-                  });
-      this->UpdateProgress(static_cast<double>(first + count) / static_cast<double>(samples));
-      if (this->CheckAbort())
+      vtkLogScopeF(
+        TRACE, "inference and layout of %zu samples in batches of %zu", samples, batchSize);
+      for (std::size_t first = 0; first < samples; first += batchSize)
       {
-        vtkWarningMacro(<< "Interrupted after " << first + count << " of " << samples
-                        << " samples.");
-        return 0;
+        const std::size_t count = std::min(batchSize, samples - first);
+        cnnslicer::preprocessSamples(
+          internals.Dataset, internals.Selected.data() + first, count, preprocessing, batch.data());
+        capture.run(
+          batch.data(),
+          static_cast<std::int64_t>(count),
+          sampleShape,
+          run,
+          [&](std::size_t index, const float* data, const std::vector<std::int64_t>& shape)
+          {
+            if (index == logits && shape.size() == 2)
+            {
+              // Prediction = arg max of the logits; confidence = its softmax probability.
+              const auto classes = static_cast<std::size_t>(shape[1]);
+              for (std::size_t b = 0; b < count; ++b)
+              {
+                const float* row = data + b * classes;
+                const std::size_t best =
+                  static_cast<std::size_t>(std::max_element(row, row + classes) - row);
+                double sum = 0.0;
+                for (std::size_t k = 0; k < classes; ++k)
+                {
+                  sum += std::exp(static_cast<double>(row[k]) - row[best]);
+                }
+                predictions[first + b] = static_cast<std::int64_t>(best);
+                confidences[first + b] = 1.0 / sum;
+              }
+            }
+            if (writers[index])
+            {
+              writers[index]->write(data, count, first);
+            }
+          });
+        this->UpdateProgress(static_cast<double>(first + count) / static_cast<double>(samples));
+        if (this->CheckAbort())
+        {
+          vtkWarningMacro(<< "Interrupted after " << first + count << " of " << samples
+                          << " samples.");
+          return 0;
+        }
       }
     }
 
     // Assemble the collection: one partitioned dataset per layer, side by side along X.
+    vtkLogScopeF(TRACE, "assemble the output and range caches");
     vtkNew<vtkDataAssembly> assembly;
     assembly->SetRootNodeName("network");
     unsigned int block = 0;
@@ -624,28 +636,39 @@ int vtkCNNActivationReader::RequestData(vtkInformation*,
       // The range cache, set after the last write, spares ParaView a pass over the data.
       vtkFloatArray* array = arrays[i];
       array->Modified();
-      vtkNew<vtkInformationVector> ranges;
-      vtkNew<vtkInformationVector> finiteRanges;
-      ranges->SetNumberOfInformationObjects(static_cast<int>(samples));
-      finiteRanges->SetNumberOfInformationObjects(static_cast<int>(samples));
-      for (std::size_t n = 0; n < samples; ++n)
+      // One vtkInformation per component (VTK's cache layout): 2 objects each, so a
+      // vector is shared by both keys when no value is NaN or infinite (the usual case).
+      const auto& all = writers[i]->componentRanges();
+      const auto& finite = writers[i]->finiteComponentRanges();
+      auto makeRanges = [samples](const std::vector<cnnslicer::ActivationVolumeWriter::Range>& r)
       {
-        const auto& r = writers[i]->componentRanges()[n];
-        const auto& f = writers[i]->finiteComponentRanges()[n];
-        const double range[2] = { r.Low, r.High };
-        const double finite[2] = { f.Low, f.High };
-        ranges->GetInformationObject(static_cast<int>(n))
-          ->Set(vtkDataArray::COMPONENT_RANGE(), range, 2);
-        finiteRanges->GetInformationObject(static_cast<int>(n))
-          ->Set(vtkDataArray::COMPONENT_RANGE(), finite, 2);
-      }
+        vtkSmartPointer<vtkInformationVector> vector = vtkSmartPointer<vtkInformationVector>::New();
+        vector->SetNumberOfInformationObjects(static_cast<int>(samples));
+        for (std::size_t n = 0; n < samples; ++n)
+        {
+          const double range[2] = { r[n].Low, r[n].High };
+          vector->GetInformationObject(static_cast<int>(n))
+            ->Set(vtkDataArray::COMPONENT_RANGE(), range, 2);
+        }
+        return vector;
+      };
+      const bool allFinite =
+        std::equal(all.begin(),
+                   all.end(),
+                   finite.begin(),
+                   [](const auto& a, const auto& b) { return a.Low == b.Low && a.High == b.High; });
       vtkInformation* arrayInfo = array->GetInformation();
+      const vtkSmartPointer<vtkInformationVector> ranges = makeRanges(all);
       arrayInfo->Set(vtkDataArray::PER_COMPONENT(), ranges);
-      arrayInfo->Set(vtkDataArray::PER_FINITE_COMPONENT(), finiteRanges);
+      arrayInfo->Set(vtkDataArray::PER_FINITE_COMPONENT(), allFinite ? ranges : makeRanges(finite));
       const auto norm = writers[i]->normRange();
       const double normRange[2] = { norm.Low, norm.High };
       arrayInfo->Set(vtkDataArray::L2_NORM_RANGE(), normRange, 2);
-      arrayInfo->Set(vtkDataArray::L2_NORM_FINITE_RANGE(), normRange, 2);
+      if (allFinite)
+      {
+        // With non-finite values the finite norm range is left for VTK to compute.
+        arrayInfo->Set(vtkDataArray::L2_NORM_FINITE_RANGE(), normRange, 2);
+      }
       image->GetPointData()->AddArray(array);
       image->GetPointData()->SetActiveScalars("activation");
 
@@ -663,12 +686,10 @@ int vtkCNNActivationReader::RequestData(vtkInformation*,
       index->SetName("layer_index");
       index->InsertNextValue(static_cast<int>(block));
       image->GetFieldData()->AddArray(index);
-
       vtkNew<vtkPartitionedDataSet> partitioned;
       partitioned->SetPartition(0, image);
       output->SetPartitionedDataSet(block, partitioned);
       output->GetMetaData(block)->Set(vtkCompositeDataSet::NAME(), layer.Name.c_str());
-
       // Assembly node: the module path ("layer1.0.bn1" -> layer1/_0/bn1), then the
       // operation for operation layers ("features.0/conv2d").
       std::vector<std::string> parts;
@@ -713,7 +734,6 @@ int vtkCNNActivationReader::RequestData(vtkInformation*,
       ++block;
     }
     output->SetDataAssembly(assembly);
-
     // Per-sample arrays on the collection and the sample table.
     const auto& labels = internals.Dataset.Labels;
     vtkNew<vtkIdTypeArray> sampleIds;

@@ -1,5 +1,8 @@
 #include "ActivationVolume.h"
 
+#include "FiniteRange.h"
+#include "ParallelRunner.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -49,7 +52,8 @@ std::string VolumeGeometry::describe(const std::vector<std::int64_t>& shape)
 
 ActivationVolumeWriter::ActivationVolumeWriter(float* destination,
                                                VolumeGeometry geometry,
-                                               std::size_t numberOfSamples)
+                                               std::size_t numberOfSamples,
+                                               int threads)
   : Destination(destination)
   , Geometry(geometry)
   , NumberOfSamples(numberOfSamples)
@@ -58,6 +62,7 @@ ActivationVolumeWriter::ActivationVolumeWriter(float* destination,
       Range{ std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity() })
   , FiniteComponentRanges(ComponentRanges)
   , PointSquares(geometry.points(), 0.0)
+  , Threads(threads)
 {
 }
 
@@ -70,47 +75,67 @@ void ActivationVolumeWriter::write(const float* batch,
   const std::size_t c = static_cast<std::size_t>(this->Geometry.Channels);
   const std::size_t perSample = w * h * c;
   const std::size_t n = this->NumberOfSamples;
-  std::vector<float> low(batchSize, std::numeric_limits<float>::infinity());
-  std::vector<float> high(batchSize, -std::numeric_limits<float>::infinity());
-  std::vector<float> finiteLow(low);
-  std::vector<float> finiteHigh(high);
-  for (std::size_t ch = 0; ch < c; ++ch)
-  {
-    for (std::size_t row = 0; row < h; ++row)
-    {
-      // Image row 0 is the top: it becomes the largest Y so that slices look upright.
-      const std::size_t y = h - 1 - row;
-      for (std::size_t x = 0; x < w; ++x)
-      {
-        const std::size_t source = (ch * h + row) * w + x;
-        const std::size_t point = (ch * h + y) * w + x;
-        float* out = this->Destination + point * n + firstSample;
-        double squares = 0.0;
-        for (std::size_t b = 0; b < batchSize; ++b)
-        {
-          const float v = batch[b * perSample + source];
-          out[b] = v;
-          squares += static_cast<double>(v) * v;
-          if (!std::isnan(v))
-          {
-            low[b] = std::min(low[b], v);
-            high[b] = std::max(high[b], v);
-            if (std::isfinite(v))
-            {
-              finiteLow[b] = std::min(finiteLow[b], v);
-              finiteHigh[b] = std::max(finiteHigh[b], v);
-            }
-          }
-        }
-        this->PointSquares[point] += squares;
-      }
-    }
-  }
-  for (std::size_t b = 0; b < batchSize; ++b)
-  {
-    this->ComponentRanges[firstSample + b] = Range{ low[b], high[b] };
-    this->FiniteComponentRanges[firstSample + b] = Range{ finiteLow[b], finiteHigh[b] };
-  }
+
+  // Ranges per sample: each sample's values are contiguous in the batch, so the
+  // vectorised range pass runs at memory speed; the scalar pass that keeps infinities
+  // runs only for samples that have a non-finite value.
+  const ParallelRunner runner(this->Threads);
+  runner.forEach(batchSize,
+                 [&](std::size_t b)
+                 {
+                   const float* sample = batch + b * perSample;
+                   float low = std::numeric_limits<float>::infinity();
+                   float high = -low;
+                   const std::size_t nonFinite = finiteMinMax(sample, perSample, low, high);
+                   this->FiniteComponentRanges[firstSample + b] = Range{ low, high };
+                   if (nonFinite > 0)
+                   {
+                     for (std::size_t i = 0; i < perSample; ++i)
+                     {
+                       if (!std::isnan(sample[i]))
+                       {
+                         low = std::min(low, sample[i]);
+                         high = std::max(high, sample[i]);
+                       }
+                     }
+                   }
+                   this->ComponentRanges[firstSample + b] = Range{ low, high };
+                 });
+
+  // Transpose image row by image row (rows flipped: row 0, the top, becomes the
+  // largest Y so that slices look upright), a block of samples at a time: reads run
+  // along each sample's row, writes fill Block consecutive components of each point.
+  // Rows write disjoint points, so they run in parallel with identical results.
+  constexpr std::size_t Block = 16;
+  runner.forEach(c * h,
+                 [&](std::size_t segment)
+                 {
+                   const std::size_t ch = segment / h;
+                   const std::size_t row = segment % h;
+                   const std::size_t source = (ch * h + row) * w;
+                   const std::size_t firstPoint = (ch * h + (h - 1 - row)) * w;
+                   std::vector<double> squares(w, 0.0);
+                   for (std::size_t b0 = 0; b0 < batchSize; b0 += Block)
+                   {
+                     const std::size_t b1 = std::min(batchSize, b0 + Block);
+                     for (std::size_t x = 0; x < w; ++x)
+                     {
+                       float* out = this->Destination + (firstPoint + x) * n + firstSample;
+                       double sum = 0.0;
+                       for (std::size_t b = b0; b < b1; ++b)
+                       {
+                         const float v = batch[b * perSample + source + x];
+                         out[b] = v;
+                         sum += static_cast<double>(v) * v;
+                       }
+                       squares[x] += sum;
+                     }
+                   }
+                   for (std::size_t x = 0; x < w; ++x)
+                   {
+                     this->PointSquares[firstPoint + x] += squares[x];
+                   }
+                 });
 }
 
 ActivationVolumeWriter::Range ActivationVolumeWriter::normRange() const

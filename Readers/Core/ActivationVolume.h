@@ -43,7 +43,11 @@ struct VolumeGeometry
 class ActivationVolumeWriter
 {
 public:
-  ActivationVolumeWriter(float* destination, VolumeGeometry geometry, std::size_t numberOfSamples);
+  /// @p threads <= 0 uses every core; the result does not depend on it.
+  ActivationVolumeWriter(float* destination,
+                         VolumeGeometry geometry,
+                         std::size_t numberOfSamples,
+                         int threads = 0);
 
   /**
    * Copies @p batchSize samples (contiguous, each geometry.points() floats in C, H, W
@@ -70,6 +74,7 @@ private:
   std::vector<Range> ComponentRanges;
   std::vector<Range> FiniteComponentRanges;
   std::vector<double> PointSquares;
+  int Threads;
 };
 
 } // namespace cnnslicer
