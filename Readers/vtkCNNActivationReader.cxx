@@ -437,7 +437,7 @@ int vtkCNNActivationReader::RequestInformation(vtkInformation*,
   double bytes = 0.0;
   for (const auto& layer : internals.Capture->layers())
   {
-    if (internals.LayerSelection->ArrayIsEnabled(layer.Name.c_str()))
+    if (layer.Executed && internals.LayerSelection->ArrayIsEnabled(layer.Name.c_str()))
     {
       bytes += 4.0 *
                static_cast<double>(
@@ -538,6 +538,12 @@ int vtkCNNActivationReader::RequestData(vtkInformation*,
     for (std::size_t i = 0; i < layers.size(); ++i)
     {
       wanted[i] = internals.LayerSelection->ArrayIsEnabled(layers[i].Name.c_str()) != 0;
+      if (wanted[i] && !layers[i].Executed)
+      {
+        vtkWarningMacro(<< "Layer '" << layers[i].Name
+                        << "' is not reached for this input (a branch not taken); it is left out.");
+        wanted[i] = false;
+      }
       if (!wanted[i])
       {
         continue;

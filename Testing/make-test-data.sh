@@ -18,4 +18,6 @@ for model in lenet5 lenet5bn vgg resnet; do
 done
 "$python" "$models/reference_activations.py" lenet5 "$out/models/reference-mnist/lenet5" \
   --input "$out/data/npy/mnist_nchw_float32.npy" > /dev/null
+# A scripted model whose modules sit in both branches of an `if` (one never taken).
+"$python" "$models/export_branching_model.py" "$out/models/branching_scripted.pt"
 echo "test data written to $out"

@@ -487,6 +487,7 @@ void ModelCapture::inferShapes(const std::vector<std::int64_t>& sampleShape)
   {
     auto& layer = this->Impl->Layers[i];
     layer.SampleShape.clear();
+    layer.Executed = outputs[i].defined();
     if (outputs[i].defined() && outputs[i].dim() >= 1)
     {
       const auto sizes = outputs[i].sizes();

@@ -46,6 +46,9 @@ struct CapturedLayer
   std::string ModulePath;
   /// Shape of one sample's output (e.g. {C, H, W} or {F}); empty until known.
   std::vector<std::int64_t> SampleShape;
+  /// False when the last inferShapes() run did not reach this layer (a module in an
+  /// `if` branch not taken): it has no output to show.
+  bool Executed = true;
 };
 
 /**

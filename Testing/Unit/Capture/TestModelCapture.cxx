@@ -231,6 +231,57 @@ TEST(CaptureGranularity, OperationsIncludeFunctionalReluAndResidualAdds)
   EXPECT_EQ(operations.layers()[1].Name, modules.layers()[1].Name);
 }
 
+TEST(CaptureGranularity, ModulesInsideBranches)
+{
+  const std::string dir = modelsDirectory();
+  if (dir.empty())
+  {
+    GTEST_SKIP() << "CNNSLICER_TEST_MODELS is not set";
+  }
+  ModelCapture capture(dir + "/branching_scripted.pt");
+  std::vector<std::string> names;
+  for (const auto& layer : capture.layers())
+  {
+    names.push_back(layer.Name);
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{ "input", "conv", "taken", "skipped", "logits" }));
+  const std::vector<std::int64_t> shape{ 1, 6, 6 };
+  capture.inferShapes(shape);
+  EXPECT_TRUE(capture.layers()[2].Executed);
+  EXPECT_FALSE(capture.layers()[3].Executed);
+
+  // The taken branch's ReLU output equals max(conv, 0); the other branch delivers nothing.
+  std::vector<float> input(2 * 36);
+  for (std::size_t i = 0; i < input.size(); ++i)
+  {
+    input[i] = static_cast<float>(i % 7) - 3.0f;
+  }
+  std::vector<float> conv;
+  std::vector<std::size_t> delivered;
+  capture.run(input.data(),
+              2,
+              shape,
+              {},
+              [&](std::size_t index, const float* data, const std::vector<std::int64_t>& s)
+              {
+                delivered.push_back(index);
+                const std::size_t n = static_cast<std::size_t>(s[0] * s[1] * s[2] * s[3]);
+                if (index == 1)
+                {
+                  conv.assign(data, data + n);
+                }
+                if (index == 2)
+                {
+                  ASSERT_EQ(conv.size(), n);
+                  for (std::size_t i = 0; i < n; ++i)
+                  {
+                    EXPECT_EQ(data[i], std::max(conv[i], 0.0f));
+                  }
+                }
+              });
+  EXPECT_EQ(delivered, (std::vector<std::size_t>{ 0, 1, 2, 4 }));
+}
+
 TEST(ActivationVolume, GeometryTransposeFlipAndRanges)
 {
   using cnnslicer::VolumeGeometry;
