@@ -183,7 +183,14 @@ t.UpdatePipelineInformation()
 check(list(t.TimestepValues) == [0.0, 3.0], "time steps from epochs: %s" % list(t.TimestepValues))
 simple.Delete(t)
 
-# --- 5. Bad input: one clear error each, no partial output. -------------------------------
+# --- 5. File > Open: ParaView's reader factory picks this reader for a .pt file. -----------
+opened = simple.OpenDataFile(lenet)
+check(opened is not None and opened.GetXMLName() == "CNNActivationsReader",
+      "OpenDataFile picks the CNN Activations Reader for .pt (got %s)" % (opened and opened.GetXMLName()))
+if opened is not None:
+    simple.Delete(opened)
+
+# --- 6. Bad input: one clear error each, no partial output. -------------------------------
 invalid = os.path.join(data, "invalid")
 run_expecting_error(reader(os.path.join(invalid, "not-torchscript.pt"), os.path.join(data, "mnist")),
                     "not-torchscript.pt", "not a TorchScript archive")
