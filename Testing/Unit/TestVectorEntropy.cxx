@@ -17,6 +17,8 @@
 #include "EntropyTypes.h"
 #include "VectorEntropy.h"
 
+#include "ClosedFormSampling.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -33,65 +35,10 @@ namespace
 {
 
 using namespace cnnslicer;
-
-constexpr double Ln2 = 0.69314718055994530942;
-constexpr double Pi = 3.14159265358979323846;
-constexpr double EulerE = 2.71828182845904523536;
-constexpr double EulerGamma = 0.57721566490153286061;
-
-double toBits(double nats)
-{
-  return nats / Ln2;
-}
+using namespace cnnslicer_testing;
 
 /// Entropy of one N(0, 1) coordinate in bits: 0.5 log2(2 pi e) = 2.047096.
 const double StandardNormalBits = 0.5 * std::log2(2.0 * Pi * EulerE);
-
-/// psi(n) for a positive integer: -gamma + sum_{i<n} 1/i.
-double digammaOfInteger(std::size_t n)
-{
-  double sum = -EulerGamma;
-  for (std::size_t i = 1; i < n; ++i)
-  {
-    sum += 1.0 / static_cast<double>(i);
-  }
-  return sum;
-}
-
-/// Samples from fixed-seed mt19937_64 output only; the transforms are written here.
-class Generator
-{
-public:
-  explicit Generator(std::uint64_t seed)
-    : Engine(seed)
-  {
-  }
-
-  /// Uniform on the open interval (0, 1).
-  double uniform() { return (static_cast<double>(Engine() >> 11) + 0.5) * 0x1.0p-53; }
-
-  /// Standard normal by Box-Muller (both outputs are used).
-  double normal()
-  {
-    if (HasSpare)
-    {
-      HasSpare = false;
-      return Spare;
-    }
-    const double radius = std::sqrt(-2.0 * std::log(uniform()));
-    const double angle = 2.0 * Pi * uniform();
-    Spare = radius * std::sin(angle);
-    HasSpare = true;
-    return radius * std::cos(angle);
-  }
-
-  std::size_t index(std::size_t n) { return static_cast<std::size_t>(Engine() % n); }
-
-private:
-  std::mt19937_64 Engine;
-  double Spare = 0.0;
-  bool HasSpare = false;
-};
 
 /// Dense row-major double matrix, just enough linear algebra for the references.
 struct Matrix
