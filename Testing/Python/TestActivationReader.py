@@ -9,11 +9,12 @@ import argparse
 import json
 import os
 import shutil
-import sys
 import tempfile
 
 import numpy as np
 from paraview import simple
+
+from cnnslicer_testing import Checks
 from vtkmodules.util.numpy_support import vtk_to_numpy
 from vtkmodules.util.misc import calldata_type
 from vtkmodules.util.vtkConstants import VTK_STRING
@@ -26,13 +27,7 @@ args = parser.parse_args()
 models = os.path.join(args.data, "models")
 data = os.path.join(args.data, "data")
 
-failures = []
-
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-        print("FAIL:", message)
+check = Checks()
 
 
 simple.LoadPlugin(args.plugin, remote=False, ns=globals())
@@ -208,7 +203,4 @@ run_expecting_error(reader(lenet, os.path.join(data, "mnist"), ClassSelection=[4
 run_expecting_error(reader(lenet, os.path.join(data, "mnist"), MaximumSamples=0, MemoryLimit=1.0),
                     "memory limit")
 
-if failures:
-    print("%d check(s) failed" % len(failures))
-    sys.exit(1)
-print("all checks passed")
+check.finish()

@@ -5,10 +5,11 @@ Run: pvpython TestEntropyFilters.py --plugin /path/to/CNNSlicer.so
 """
 import argparse
 import math
-import sys
 
 import numpy as np
 from paraview import simple
+
+from cnnslicer_testing import Checks
 from vtkmodules.numpy_interface import dataset_adapter as dsa
 from vtkmodules.util.numpy_support import numpy_to_vtk
 from vtkmodules.vtkCommonCore import vtkIntArray, vtkStringArray
@@ -19,13 +20,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--plugin", required=True)
 args = parser.parse_args()
 
-failures = []
-
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-        print("FAIL:", message)
+check = Checks()
 
 
 def close(a, b, tol=1e-9):
@@ -175,7 +170,4 @@ bad_filter.UpdatePipeline()
 rows = output_of(bad_filter, 2).GetNumberOfRows()
 check(rows == 0, "a label/sample mismatch must not produce a table (got %d rows)" % rows)
 
-if failures:
-    print("%d check(s) failed" % len(failures))
-    sys.exit(1)
-print("all checks passed")
+check.finish()

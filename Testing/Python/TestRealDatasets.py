@@ -13,6 +13,8 @@ import tempfile
 
 import numpy as np
 from paraview import simple
+
+from cnnslicer_testing import Checks
 from vtkmodules.util.numpy_support import vtk_to_numpy
 
 SKIP = 77  # ctest SKIP_RETURN_CODE
@@ -29,13 +31,7 @@ if not os.path.isdir(mnist):
     print("SKIP: %s is absent (real datasets are optional; see shared/datasets/README.md)" % mnist)
     sys.exit(SKIP)
 
-failures = []
-
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-        print("FAIL:", message)
+check = Checks()
 
 
 simple.LoadPlugin(args.plugin, remote=False, ns=globals())
@@ -90,7 +86,4 @@ if os.path.isfile(cifar_archive) and have_pil:
 else:
     print("note: CIFAR-10 part skipped (archive or python3-pil absent)")
 
-if failures:
-    print("%d check(s) failed" % len(failures))
-    sys.exit(1)
-print("all checks passed")
+check.finish()
