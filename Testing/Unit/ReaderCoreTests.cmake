@@ -31,6 +31,11 @@ gtest_discover_tests(CNNSlicerDatasetTests
   DISCOVERY_TIMEOUT 60)
 
 # --- capture tests (owned by the reader) ---
+if(CNNSLICER_SANITIZE)
+  # LibTorch is not built with the sanitizers: its own allocations would be reported.
+  return()
+endif()
+
 # TorchScript capture against PyTorch's forward hooks on the exported test models
 # (fixture cnnslicer_test_data, Testing/make-test-data.sh).
 find_package(nlohmann_json 3 REQUIRED)
