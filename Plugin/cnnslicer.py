@@ -1,0 +1,205 @@
+"""CNNSlicer from pvpython and pvbatch: a CNN's activations and their entropy in a few lines.
+
+Shipped inside the CNNSlicer plugin: ``import cnnslicer`` works once the plugin is loaded::
+
+    from paraview.simple import LoadPlugin
+    LoadPlugin("/path/to/CNNSlicer.so", remote=False)
+    import cnnslicer
+
+    model = cnnslicer.open_model("lenet5.pt", "/usr/share/datasets/fashion-mnist", samples=2000)
+    entropy = cnnslicer.discrete_entropy(model, bins=64)
+    cnnslicer.print_layer_table(entropy)
+    cnnslicer.save_tables(entropy, "results")                  # layer and channel CSV
+    cnnslicer.plot_layer_entropy(entropy, "results/layers.png")  # needs an X server
+
+The functions build ordinary ParaView pipelines (reader, filters, views) that can be
+edited, saved as state and opened in the GUI.
+"""
+import math
+import os
+import sys
+
+from paraview import simple
+
+__all__ = ["open_model", "discrete_entropy", "continuous_entropy", "layer_table", "channel_table",
+           "sample_table", "save_tables", "print_layer_table", "plot_layer_entropy", "render_network"]
+
+# Short estimator names -> the filter's enumeration texts.
+ESTIMATORS = {
+    "gaussian": "Gaussian",
+    "kde": "Kernel density (KDE)",
+    "knn": "k nearest neighbours (Kozachenko-Leonenko)",
+    "spacing": "m-spacing (Vasicek)",
+}
+
+
+def _constructor(name):
+    """The paraview.simple constructor of a CNNSlicer proxy; the plugin must be loaded."""
+    # LoadPlugins with no file only adds the constructors known now to `ns`; an empty
+    # dict would count as "no namespace given" (it is falsy), hence the seed entry.
+    constructors = {"__doc__": "CNNSlicer constructors"}
+    simple.LoadPlugins(ns=constructors)
+    if name not in constructors:
+        raise RuntimeError("the CNNSlicer plugin is not loaded: call "
+                           "LoadPlugin('/path/to/CNNSlicer.so', remote=False) first")
+    return constructors[name]
+
+
+def open_model(model, dataset, samples=1000, **properties):
+    """CNN Activations Reader for ``model`` (a .pt file, or a list of checkpoints) on
+    ``dataset`` (IDX, CIFAR-10, .npy or image folder); ``samples`` = 0 reads them all.
+    Other reader properties (``Layers``, ``ClassSelection``, ``BatchSize``, ...) pass through."""
+    files = [model] if isinstance(model, str) else list(model)
+    reader = _constructor("CNNActivationsReader")(registrationName=os.path.basename(files[0]),
+                                                  FileNames=files)
+    reader.DatasetFileName = dataset
+    reader.MaximumSamples = samples
+    for key, value in properties.items():
+        setattr(reader, key, value)
+    reader.UpdatePipeline()
+    return reader
+
+
+def discrete_entropy(source, bins=64, **properties):
+    """CNN Entropy (Discrete) on ``source`` with ``bins`` bins, updated."""
+    entropy = _constructor("CNNEntropyDiscrete")(Input=source)
+    entropy.NumberOfBins = bins
+    for key, value in properties.items():
+        setattr(entropy, key, value)
+    entropy.UpdatePipeline()
+    return entropy
+
+
+def continuous_entropy(source, estimator="kde", **properties):
+    """CNN Entropy (Continuous) on ``source``; ``estimator`` is gaussian, kde, knn or spacing."""
+    if estimator not in ESTIMATORS:
+        raise ValueError("estimator %r: choose one of %s" % (estimator, ", ".join(ESTIMATORS)))
+    entropy = _constructor("CNNEntropyContinuous")(Input=source)
+    entropy.Estimator = ESTIMATORS[estimator]
+    for key, value in properties.items():
+        setattr(entropy, key, value)
+    entropy.UpdatePipeline()
+    return entropy
+
+
+def _rows(table):
+    """A vtkTable as a list of dicts (one per row), values as Python numbers or strings."""
+    columns = [table.GetColumn(i) for i in range(table.GetNumberOfColumns())]
+    rows = []
+    for r in range(table.GetNumberOfRows()):
+        row = {}
+        for column in columns:
+            value = column.GetValue(r) if column.IsA("vtkStringArray") else column.GetTuple1(r)
+            row[column.GetName()] = value
+        rows.append(row)
+    return rows
+
+
+def _fetch(proxy, port):
+    """A port's output data object (fetched from the server when remote)."""
+    from paraview import servermanager
+    if servermanager.ActiveConnection is None or not servermanager.ActiveConnection.IsRemote():
+        return proxy.GetClientSideObject().GetOutputDataObject(port)
+    return servermanager.Fetch(proxy, None, None, port)
+
+
+def layer_table(entropy):
+    """The layer table (port 2) of an entropy filter as a list of dicts, network order."""
+    return _rows(_fetch(entropy, 2))
+
+
+def channel_table(entropy):
+    """The channel table (port 1) of an entropy filter as a list of dicts."""
+    return _rows(_fetch(entropy, 1))
+
+
+def sample_table(reader):
+    """The reader's per-sample table (port 1): sample_id, label, prediction, confidence, correct."""
+    return _rows(_fetch(reader, 1))
+
+
+def save_tables(entropy, directory, prefix=""):
+    """Writes ``layer_entropy.csv`` and ``channel_entropy.csv`` to ``directory``; returns the paths."""
+    os.makedirs(directory, exist_ok=True)
+    paths = []
+    for port, name in ((2, "layer_entropy.csv"), (1, "channel_entropy.csv")):
+        path = os.path.join(directory, prefix + name)
+        simple.SaveData(path, proxy=simple.OutputPort(entropy, port), FieldAssociation="Row Data",
+                        Precision=6)
+        paths.append(path)
+    return paths
+
+
+def print_layer_table(entropy, file=sys.stdout):
+    """Prints layer name, type, output shape, H (bits) and I(T;Y) per layer."""
+    rows = layer_table(entropy)
+    print("%-16s %-10s %-14s %10s %10s" % ("layer", "type", "output", "H (bits)", "I(T;Y)"), file=file)
+    for row in rows:
+        mi = row.get("mutual_information")
+        print("%-16s %-10s %-14s %10.3f %10s" % (row["layer_name"], row["layer_type"], row.get("output_shape", ""),
+                                                  row["entropy"], "-" if mi is None else "%.3f" % mi), file=file)
+    return rows
+
+
+def plot_layer_entropy(entropy, path, columns=("entropy", "mutual_information"), title=None,
+                       size=(1200, 700)):
+    """Line chart of ``columns`` of the layer table against the layer index, in bits, saved
+    as a PNG (rendering needs an X server: run under xvfb-run when there is no display)."""
+    rows = layer_table(entropy)
+    labels = {"entropy": "H(T) of the layer's values", "mutual_information": "I(T;Y) with the class",
+              "conditional_entropy": "H(T|Y)", "h_c": "h_c (continuous part)", "p_atoms": "p_atoms"}
+    layout = simple.CreateLayout("CNNSlicer layer entropy")
+    chart = simple.CreateView("XYChartView")
+    simple.AssignViewToLayout(view=chart, layout=layout, hint=0)
+    line = simple.Show(simple.OutputPort(entropy, 2), chart)
+    line.UseIndexForXAxis = 0
+    line.XArrayName = "layer_index"
+    line.SeriesVisibility = list(columns)
+    line.SeriesLabel = [item for c in columns for item in (c, labels.get(c, c))]
+    line.SeriesLineThickness = [item for c in columns for item in (c, "3")]
+    chart.ChartTitle = title or "Information through the network"
+    chart.LeftAxisTitle = "bits"
+    chart.BottomAxisTitle = "layer index (execution order: input ... logits)"
+    highest = max([row[c] for row in rows for c in columns if isinstance(row.get(c), float)
+                   and math.isfinite(row[c])] + [1.0])
+    chart.LeftAxisUseCustomRange = 1
+    chart.LeftAxisRangeMinimum = 0.0
+    chart.LeftAxisRangeMaximum = math.ceil(highest * 1.3)
+    chart.BottomAxisUseCustomRange = 1
+    chart.BottomAxisRangeMinimum = 0.0
+    chart.BottomAxisRangeMaximum = max(len(rows) - 1, 1)
+    # Fonts in points at the saved resolution: the view is given that size, so none scale.
+    chart.ChartTitleFontSize = 16
+    chart.LeftAxisTitleFontSize = 14
+    chart.BottomAxisTitleFontSize = 14
+    chart.LegendFontSize = 13
+    chart.LeftAxisLabelFontSize = 12
+    chart.BottomAxisLabelFontSize = 12
+    chart.ViewSize = list(size)
+    simple.SaveScreenshot(path, chart, ImageResolution=list(size))
+    return path
+
+
+def render_network(entropy, path, array="entropy", size=(1600, 500)):
+    """Every layer's per-neuron ``array`` (bits), layers side by side, saved as a PNG."""
+    view = simple.CreateView("RenderView")
+    simple.AssignViewToLayout(view=view, layout=simple.CreateLayout("CNNSlicer network"), hint=0)
+    volumes = simple.Show(simple.OutputPort(entropy, 0), view)
+    volumes.SetRepresentationType("Surface")
+    simple.ColorBy(volumes, ("POINTS", array))
+    volumes.SetScalarBarVisibility(view, True)
+    bar = simple.GetScalarBar(simple.GetColorTransferFunction(array), view)
+    bar.Title = "neuron %s (bits)" % array.replace("_", " ")
+    bar.ComponentTitle = ""
+    bar.TitleFontSize = 14
+    bar.LabelFontSize = 12
+    bar.RangeLabelFormat = "%-#6.1f"
+    bar.WindowLocation = "Any Location"
+    bar.Position = [0.9, 0.1]
+    bar.ScalarBarLength = 0.8
+    view.OrientationAxesVisibility = 0
+    view.ViewSize = list(size)
+    view.ResetCamera(False)
+    view.GetActiveCamera().Zoom(2.2)
+    simple.SaveScreenshot(path, view, ImageResolution=list(size))
+    return path
