@@ -13,12 +13,8 @@ vtkCNNDiscreteEntropy::~vtkCNNDiscreteEntropy() = default;
 
 bool vtkCNNDiscreteEntropy::ComputeLayer(const vtkCNNLayerInput& input, vtkCNNLayerEntropy& result)
 {
-  cnnslicer::DiscreteEntropyOptions options;
-  options.Bins = this->NumberOfBins;
-  options.Range = static_cast<cnnslicer::RangeMode>(this->RangeMode);
-  options.FixedRange = cnnslicer::ValueRange{ this->FixedRange[0], this->FixedRange[1] };
-  options.Normalize = this->Normalize;
-  options.Unit = static_cast<cnnslicer::EntropyUnit>(this->Unit);
+  cnnslicer::DiscreteEntropyOptions options = vtkCNNDiscreteOptions(
+    this->NumberOfBins, this->RangeMode, this->FixedRange, this->Normalize, this->Unit);
   options.NeuronScope = this->NeuronScope;
   options.ChannelScope = this->ChannelScope;
   options.LayerScope = this->LayerScope;

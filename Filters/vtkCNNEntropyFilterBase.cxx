@@ -148,6 +148,64 @@ void AddScopeColumns(TableBuilder& table,
   table.Set(prefix + "non_finite", static_cast<double>(scope.NonFinite[i]));
 }
 
+/// Per-sample columns the sample scope copies from the reader's field data.
+struct SampleInfo
+{
+  double LayerIndex;
+  std::string LayerName;
+  std::string LayerType;
+  vtkDataArray* Labels;
+  vtkDataArray* SampleIds;
+  vtkDataArray* Predictions;
+};
+
+/// One table row per (selected sample, channel) and one per selected sample. Channels of
+/// one value (dense layers) get no per-channel row: a single value has entropy 0.
+void AddSampleRows(const vtkCNNLayerEntropy& result,
+                   const cnnslicer::SampleGrouping& grouping,
+                   std::size_t samples,
+                   std::size_t channelCount,
+                   std::size_t pointsPerChannel,
+                   const SampleInfo& info,
+                   TableBuilder& channels,
+                   TableBuilder& layers)
+{
+  auto describe = [&](TableBuilder& table, std::size_t n)
+  {
+    table.NewRow();
+    table.Set("layer_index", info.LayerIndex);
+    table.SetText("layer_name", info.LayerName);
+    table.SetText("layer_type", info.LayerType);
+    table.Set("sample", static_cast<double>(n));
+    const auto id = static_cast<vtkIdType>(n);
+    const bool known = info.SampleIds && info.SampleIds->GetNumberOfTuples() > id;
+    table.Set("sample_id", known ? info.SampleIds->GetComponent(id, 0) : static_cast<double>(n));
+    table.Set("label", info.Labels ? info.Labels->GetComponent(id, 0) : -1.0);
+    const bool predicted = info.Predictions && info.Predictions->GetNumberOfTuples() > id;
+    table.Set("prediction", predicted ? info.Predictions->GetComponent(id, 0) : -1.0);
+  };
+  for (std::size_t c = 0; pointsPerChannel > 1 && c < channelCount; ++c)
+  {
+    for (std::size_t n = 0; n < samples; ++n)
+    {
+      if (grouping.Group[n] >= 0)
+      {
+        describe(channels, n);
+        channels.Set("channel", static_cast<double>(c));
+        AddScopeColumns(channels, result.SampleChannels, c * samples + n, {}, "");
+      }
+    }
+  }
+  for (std::size_t n = 0; n < samples; ++n)
+  {
+    if (grouping.Group[n] >= 0)
+    {
+      describe(layers, n);
+      AddScopeColumns(layers, result.SampleLayer, n, {}, "");
+    }
+  }
+}
+
 vtkSmartPointer<vtkDoubleArray> MakePointArray(const std::string& name,
                                                const std::vector<double>& values)
 {
@@ -506,6 +564,27 @@ int vtkCNNEntropyFilterBase::RequestData(vtkInformation*,
         channels.Set("range_low", result.ChannelRanges[c].Low);
         channels.Set("range_high", result.ChannelRanges[c].High);
       }
+    }
+
+    if (!result.SampleLayer.Entropy.empty())
+    {
+      // Sample scope: rows per (sample, channel) and per sample instead of per layer.
+      AddSampleRows(
+        result,
+        layer.Grouping,
+        samples,
+        channelCount,
+        points / channelCount,
+        SampleInfo{
+          layerIndex,
+          layerName,
+          layerType,
+          labels,
+          vtkArrayDownCast<vtkDataArray>(input->GetFieldData()->GetAbstractArray("sample_id")),
+          vtkArrayDownCast<vtkDataArray>(input->GetFieldData()->GetAbstractArray("prediction")) },
+        channels,
+        layers);
+      continue;
     }
 
     layers.NewRow();

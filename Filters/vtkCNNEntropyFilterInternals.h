@@ -43,6 +43,26 @@ struct vtkCNNLayerEntropy
   /// Continuous vector scopes (one entry per channel, or one for the layer).
   cnnslicer::ScopeEntropy ChannelVectors;
   cnnslicer::ScopeEntropy LayerVector;
+  /// Sample scope: entry c * N + n is sample n's feature map of channel c ...
+  cnnslicer::ScopeEntropy SampleChannels;
+  /// ... and entry n is all of sample n's values in the layer.
+  cnnslicer::ScopeEntropy SampleLayer;
 };
+
+/// The histogram settings of the discrete filters as core options (validated by the core).
+inline cnnslicer::DiscreteEntropyOptions vtkCNNDiscreteOptions(int bins,
+                                                               int rangeMode,
+                                                               const double fixedRange[2],
+                                                               bool normalize,
+                                                               int unit)
+{
+  cnnslicer::DiscreteEntropyOptions options;
+  options.Bins = bins;
+  options.Range = static_cast<cnnslicer::RangeMode>(rangeMode);
+  options.FixedRange = cnnslicer::ValueRange{ fixedRange[0], fixedRange[1] };
+  options.Normalize = normalize;
+  options.Unit = static_cast<cnnslicer::EntropyUnit>(unit);
+  return options;
+}
 
 #endif

@@ -133,6 +133,28 @@ discrete.UpdatePipeline()
 lt = dsa.WrapDataObject(output_of(discrete, 2))
 check(close(lt.RowData["entropy"][0], expected_a / 2.0), "normalized entropy = H / log2(4)")
 
+# --- Sample scope on the same collection (labels 0..3 = sample index). -----------------------
+check("CNNSampleEntropy" in globals(), "CNN Sample Entropy is registered")
+sample = CNNSampleEntropy(Input=producer)
+sample.NumberOfBins = 4
+sample.UpdatePipeline()
+per_channel = dsa.WrapDataObject(output_of(sample, 1))
+per_layer = dsa.WrapDataObject(output_of(sample, 2))
+# Layer A: 2 channels x 4 samples (rows); dense layer B: no per-channel rows (1 value each).
+check(output_of(sample, 1).GetNumberOfRows() == 8, "sample channel rows: %d" % output_of(sample, 1).GetNumberOfRows())
+check(output_of(sample, 2).GetNumberOfRows() == 8, "sample layer rows: 2 layers x 4 samples")
+h = {(int(c), int(n)): e for c, n, e in zip(per_channel.RowData["channel"], per_channel.RowData["sample"],
+                                            per_channel.RowData["entropy"])}
+# Sample 2 of channel 0 sees {1, 0}: 1 bit; sample 0 sees {0, 0}: 0; sample 0 of channel 1 sees {0, 3}: 1 bit.
+check(close(h[(0, 2)], 1.0) and close(h[(0, 0)], 0.0) and close(h[(1, 0)], 1.0), "per-sample channel entropy %s" % h)
+layer_rows = [(int(i), int(n), e) for i, n, e in zip(per_layer.RowData["layer_index"], per_layer.RowData["sample"],
+                                                    per_layer.RowData["entropy"])]
+whole = {n: e for i, n, e in layer_rows if i == 0}
+# Sample 3 over layer A: {1, 0, 3, 3} -> 1.5 bits; sample 0: {0, 0, 0, 3} -> H_b(1/4).
+check(close(whole[3], 1.5) and close(whole[0], -(0.25 * math.log2(0.25) + 0.75 * math.log2(0.75))),
+      "per-sample layer entropy %s" % whole)
+check(list(per_layer.RowData["label"][:4]) == [0, 1, 2, 3], "rows carry the labels")
+
 # --- Continuous filter on a single image: 1 channel, 8 x 8 neurons, 4000 samples. ---------
 # Each neuron: 50% exact zeros (ReLU), 50% uniform on [0, 2] -> p_atoms = 0.5, h_c = 1 bit,
 # H_mix = H_b(0.5) + 0.5 * 1 = 1.5 bits.
