@@ -457,7 +457,8 @@ int vtkCNNActivationReader::RequestData(vtkInformation*,
   vtkInternals& internals = *this->Internals;
   if (this->FileNames.empty())
   {
-    vtkErrorMacro(<< "No model file: set FileName to a TorchScript archive (.pt).");
+    vtkErrorMacro(<< "No model file: set FileNames to a TorchScript archive (.pt), or open one "
+                     "with File > Open.");
     return 0;
   }
   if (!internals.InformationValid)

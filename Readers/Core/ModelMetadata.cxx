@@ -20,7 +20,7 @@ namespace
 using Json = nlohmann::json;
 
 const std::string MetadataFix =
-  "fix the model's cnnslicer.json, or set the value in the reader's properties";
+  "fix the model's cnnslicer.json (re-export it with Examples/Models/export_models.py)";
 
 /// The offending value as JSON, shortened so that the message stays one readable line.
 std::string shortDump(const Json& value)
