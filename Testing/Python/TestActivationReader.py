@@ -14,10 +14,8 @@ import tempfile
 import numpy as np
 from paraview import simple
 
-from cnnslicer_testing import Checks
+from cnnslicer_testing import Checks, collect_errors
 from vtkmodules.util.numpy_support import vtk_to_numpy
-from vtkmodules.util.misc import calldata_type
-from vtkmodules.util.vtkConstants import VTK_STRING
 from vtkmodules.vtkCommonCore import vtkDataArray
 
 parser = argparse.ArgumentParser()
@@ -49,17 +47,11 @@ def layer_values(collection, index):
 def reader(model, dataset, **properties):
     """A reader whose errors (from the first RequestInformation on) are kept in r.errors."""
     r = CNNActivationsReader()
-    errors = []
-
-    @calldata_type(VTK_STRING)
-    def on_error(caller, event, message):
-        errors.append(message)
-
-    # An ErrorEvent observer receives vtkErrorMacro's text (instead of the output window).
-    r.GetClientSideObject().AddObserver("ErrorEvent", on_error)
-    r.add_attribute("errors", errors)
-    r.FileNames = [model] if isinstance(model, str) else model
-    r.DatasetFileName = dataset
+    r.add_attribute("errors", collect_errors(r))
+    if model:
+        r.FileNames = [model] if isinstance(model, str) else model
+    if dataset:
+        r.DatasetFileName = dataset
     for key, value in properties.items():
         setattr(r, key, value)
     return r
@@ -200,6 +192,8 @@ run_expecting_error(reader(os.path.join(models, "vgg_scripted.pt"), os.path.join
 run_expecting_error(reader(lenet, os.path.join(data, "cifar-10-batches-bin")), "28", "32")
 run_expecting_error(reader(lenet, os.path.join(invalid, "mismatch-images-idx3-ubyte")), "labels")
 run_expecting_error(reader(lenet, os.path.join(data, "mnist"), ClassSelection=[42]), "42")
+run_expecting_error(reader(lenet, ""), "No dataset")
+run_expecting_error(reader(None, os.path.join(data, "mnist")), "No model file", "FileNames")
 run_expecting_error(reader(lenet, os.path.join(data, "mnist"), MaximumSamples=0, MemoryLimit=1.0),
                     "memory limit")
 

@@ -9,7 +9,7 @@ import math
 import numpy as np
 from paraview import simple
 
-from cnnslicer_testing import Checks
+from cnnslicer_testing import Checks, collect_errors
 from vtkmodules.numpy_interface import dataset_adapter as dsa
 from vtkmodules.util.numpy_support import numpy_to_vtk
 from vtkmodules.vtkCommonCore import vtkIntArray, vtkStringArray
@@ -180,16 +180,45 @@ lt2 = output_of(continuous, 2)
 check(lt2.GetNumberOfRows() == 1, "one layer row for a single image")
 check(lt2.GetColumnByName("p_atoms") is not None, "layer table has p_atoms")
 
-# Bad input: a label array of the wrong length gives an error, not a crash.
+# --- Bad input: one clear error each, and no table. -----------------------------------------
+
+
+def expect_error(source, fragments, **properties):
+    """A discrete entropy filter on source must fail with an error containing fragments."""
+    f = CNNEntropyDiscrete()
+    errors = collect_errors(f)
+    f.Input = source
+    for key, value in properties.items():
+        setattr(f, key, value)
+    f.UpdatePipeline()
+    text = " ".join(errors)
+    for fragment in fragments:
+        check(fragment in text, "error should contain %r, got: %s" % (fragment, text.strip()[-300:]))
+    rows = output_of(f, 2).GetNumberOfRows()
+    check(rows == 0, "no table after the error %r (got %d rows)" % (fragments[0], rows))
+    print("expected error:", text.strip().splitlines()[-1] if text.strip() else "(none)")
+    simple.Delete(f)
+
+
+# A label array whose length differs from the number of samples.
 bad = activation_volume(vals[:, :2, :2, :], "relu", "ReLU", 0)
 wrong = numpy_to_vtk(np.zeros(7, dtype=np.int32), deep=1)
 wrong.SetName("label")
 bad.GetFieldData().AddArray(wrong)
 producer3 = simple.TrivialProducer()
 producer3.GetClientSideObject().SetOutput(bad)
-bad_filter = CNNEntropyDiscrete(Input=producer3)
-bad_filter.UpdatePipeline()
-rows = output_of(bad_filter, 2).GetNumberOfRows()
-check(rows == 0, "a label/sample mismatch must not produce a table (got %d rows)" % rows)
+expect_error(producer3, ["has 7 entries", "4000 components"])
+# A class selection on data without labels (the single ReLU image has none).
+expect_error(producer2, ["needs labels", "label"], ClassSelection=[1])
+# An input array that no block has.
+expect_error(producer2, ["No activation volume"], SelectInputArray=["POINTS", "no_such_array"])
+# A cell array where the per-neuron point array is needed.
+cells = activation_volume(vals[:, :3, :3, :], "relu", "ReLU", 0)
+cell_values = numpy_to_vtk(np.zeros((cells.GetNumberOfCells(), 5), dtype=np.float32), deep=1)
+cell_values.SetName("cell_activation")
+cells.GetCellData().AddArray(cell_values)
+producer4 = simple.TrivialProducer()
+producer4.GetClientSideObject().SetOutput(cells)
+expect_error(producer4, ["not a point array"], SelectInputArray=["CELLS", "cell_activation"])
 
 check.finish()

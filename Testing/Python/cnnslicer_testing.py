@@ -19,3 +19,21 @@ class Checks:
             sys.exit(1)
         print("all checks passed")
         sys.exit(0)
+
+
+def collect_errors(proxy):
+    """A list that receives the proxy's VTK error messages (vtkErrorMacro texts) from now on.
+
+    An ErrorEvent observer on the server-side object (builtin session) gets the message
+    instead of the output window, so tests can check what the user would read."""
+    from vtkmodules.util.misc import calldata_type
+    from vtkmodules.util.vtkConstants import VTK_STRING
+
+    errors = []
+
+    @calldata_type(VTK_STRING)
+    def on_error(caller, event, message):
+        errors.append(message)
+
+    proxy.GetClientSideObject().AddObserver("ErrorEvent", on_error)
+    return errors
