@@ -86,7 +86,6 @@ bool vtkCNNContinuousEntropy::ComputeLayer(const vtkCNNLayerInput& input,
   }
   if (!completed)
   {
-    vtkWarningMacro(<< "Aborted while computing " << input.Description << ".");
     return false;
   }
   result.Neurons = std::move(layer.Neurons);

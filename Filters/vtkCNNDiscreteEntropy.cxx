@@ -35,7 +35,6 @@ bool vtkCNNDiscreteEntropy::ComputeLayer(const vtkCNNLayerInput& input, vtkCNNLa
     });
   if (!completed)
   {
-    vtkWarningMacro(<< "Aborted while computing " << input.Description << ".");
     return false;
   }
   result.Neurons = std::move(layer.Neurons);

@@ -440,7 +440,6 @@ int vtkCNNEntropyFilterBase::RequestData(vtkInformation*,
 
     vtkCNNLayerInput layer;
     layer.Threads = this->NumberOfThreads;
-    layer.Description = "layer '" + layerName + "'";
     int dims[3];
     block.Image->GetDimensions(dims);
     const auto samples = static_cast<std::size_t>(activations->GetNumberOfComponents());
@@ -509,15 +508,18 @@ int vtkCNNEntropyFilterBase::RequestData(vtkInformation*,
       vtkCNNEntropyFilterBase* Filter;
       double Begin;
       double End;
+      bool Aborted;
     } state{ this,
              static_cast<double>(b) / blocks.size(),
-             static_cast<double>(b + 1) / blocks.size() };
+             static_cast<double>(b + 1) / blocks.size(),
+             false };
     layer.Progress.ClientData = &state;
     layer.Progress.Callback = [](double fraction, void* data)
     {
       auto s = static_cast<ProgressState*>(data);
       s->Filter->UpdateProgress(s->Begin + (s->End - s->Begin) * fraction);
-      return !s->Filter->CheckAbort();
+      s->Aborted = s->Filter->CheckAbort();
+      return !s->Aborted;
     };
 
     vtkCNNLayerEntropy result;
@@ -525,6 +527,11 @@ int vtkCNNEntropyFilterBase::RequestData(vtkInformation*,
     {
       if (!this->ComputeLayer(layer, result))
       {
+        // Errors were reported by the subclass; an abort is reported here, where it is seen.
+        if (state.Aborted)
+        {
+          vtkWarningMacro(<< "Aborted while computing layer '" << layerName << "'.");
+        }
         return 0;
       }
     }

@@ -21,8 +21,6 @@ struct vtkCNNLayerInput
   cnnslicer::SampleGrouping Grouping;
   cnnslicer::Progress Progress;
   int Threads = 0;
-  /// For messages: "layer 'features.0'".
-  std::string Description;
 
   /// Calls @p f with the layout of the right value type.
   template<typename F>

@@ -35,9 +35,5 @@ bool vtkCNNSampleEntropy::ComputeLayer(const vtkCNNLayerInput& input, vtkCNNLaye
       return cnnslicer::computeSampleEntropy(
         whole, input.Grouping, options, result.SampleLayer, input.Threads, input.Progress);
     });
-  if (!completed)
-  {
-    vtkWarningMacro(<< "Aborted while computing " << input.Description << ".");
-  }
   return completed;
 }
