@@ -1,6 +1,7 @@
 #include "vtkCNNEntropyFilterBase.h"
 
 #include "vtkCNNEntropyFilterInternals.h"
+#include "vtkCNNLayerBlocks.h"
 
 #include "vtkCompositeDataSet.h"
 #include "vtkDataArray.h"
@@ -30,99 +31,8 @@
 namespace
 {
 
-/// One image block of the output (a shallow copy of the input block).
-struct LayerBlock
-{
-  vtkImageData* Image = nullptr;
-  std::string Name;
-};
-
-/// Collects rows of a vtkTable column by column; missing cells become NaN / "".
-class TableBuilder
-{
-public:
-  void NewRow() { ++this->Rows; }
-  void Set(const std::string& name, double value)
-  {
-    auto& column = this->Column(this->Numbers, name);
-    column.resize(this->Rows, std::nan(""));
-    column.back() = value;
-  }
-  void SetText(const std::string& name, const std::string& value)
-  {
-    auto& column = this->Column(this->Texts, name);
-    column.resize(this->Rows);
-    column.back() = value;
-  }
-  void Build(vtkTable* table)
-  {
-    for (const auto& name : this->Order)
-    {
-      if (this->Texts.count(name))
-      {
-        auto& values = this->Texts[name];
-        values.resize(this->Rows);
-        vtkNew<vtkStringArray> array;
-        array->SetName(name.c_str());
-        array->SetNumberOfValues(static_cast<vtkIdType>(this->Rows));
-        for (std::size_t r = 0; r < this->Rows; ++r)
-        {
-          array->SetValue(static_cast<vtkIdType>(r), values[r]);
-        }
-        table->AddColumn(array);
-        continue;
-      }
-      auto& values = this->Numbers[name];
-      values.resize(this->Rows, std::nan(""));
-      vtkSmartPointer<vtkDataArray> array;
-      if (IsCountColumn(name))
-      {
-        array = vtkSmartPointer<vtkIdTypeArray>::New();
-      }
-      else
-      {
-        array = vtkSmartPointer<vtkDoubleArray>::New();
-      }
-      array->SetName(name.c_str());
-      array->SetNumberOfTuples(static_cast<vtkIdType>(this->Rows));
-      for (std::size_t r = 0; r < this->Rows; ++r)
-      {
-        array->SetTuple1(static_cast<vtkIdType>(r), values[r]);
-      }
-      table->AddColumn(array);
-    }
-  }
-
-  /// Integer columns: indices and counts.
-  static bool IsCountColumn(const std::string& name)
-  {
-    static const char* const integers[] = {
-      "layer_index",       "channel",     "count",   "non_finite",        "atoms",
-      "channels",          "neurons",     "samples", "undefined_neurons", "vector_count",
-      "vector_non_finite", "vector_atoms"
-    };
-    return std::find(std::begin(integers), std::end(integers), name) != std::end(integers);
-  }
-
-private:
-  template<typename T>
-  std::vector<T>& Column(std::map<std::string, std::vector<T>>& columns, const std::string& name)
-  {
-    if (!this->Numbers.count(name) && !this->Texts.count(name))
-    {
-      this->Order.push_back(name);
-    }
-    return columns[name];
-  }
-
-  std::size_t Rows = 0;
-  std::vector<std::string> Order;
-  std::map<std::string, std::vector<double>> Numbers;
-  std::map<std::string, std::vector<std::string>> Texts;
-};
-
 /// Writes entry @p i of every array of @p scope into the current row, names prefixed.
-void AddScopeColumns(TableBuilder& table,
+void AddScopeColumns(vtkCNNTableBuilder& table,
                      const cnnslicer::ScopeEntropy& scope,
                      std::size_t i,
                      const std::vector<std::int64_t>& classLabels,
@@ -167,10 +77,10 @@ void AddSampleRows(const vtkCNNLayerEntropy& result,
                    std::size_t channelCount,
                    std::size_t pointsPerChannel,
                    const SampleInfo& info,
-                   TableBuilder& channels,
-                   TableBuilder& layers)
+                   vtkCNNTableBuilder& channels,
+                   vtkCNNTableBuilder& layers)
 {
-  auto describe = [&](TableBuilder& table, std::size_t n)
+  auto describe = [&](vtkCNNTableBuilder& table, std::size_t n)
   {
     table.NewRow();
     table.Set("layer_index", info.LayerIndex);
@@ -245,29 +155,6 @@ void AddNeuronArrays(vtkImageData* image,
       "non_finite", std::vector<double>(scope.NonFinite.begin(), scope.NonFinite.end())));
   }
   pd->SetActiveScalars("entropy");
-}
-
-/// A string from block field data, or @p fallback.
-std::string FieldString(vtkFieldData* fd, const char* name, const std::string& fallback)
-{
-  vtkAbstractArray* array = fd ? fd->GetAbstractArray(name) : nullptr;
-  if (array == nullptr || array->GetNumberOfValues() == 0)
-  {
-    return fallback;
-  }
-  return array->GetVariantValue(0).ToString();
-}
-
-void SetTableMetadata(vtkTable* table, const std::string& unit, const std::string& estimator)
-{
-  for (const auto& [key, value] :
-       { std::make_pair("unit", unit), std::make_pair("estimator", estimator) })
-  {
-    vtkNew<vtkStringArray> array;
-    array->SetName(key);
-    array->InsertNextValue(value);
-    table->GetFieldData()->AddArray(array);
-  }
 }
 
 } // namespace
@@ -354,74 +241,29 @@ int vtkCNNEntropyFilterBase::RequestData(vtkInformation*,
   // The output is a shallow copy: new blocks (with their own attribute containers) that
   // share the input's arrays, so adding arrays to them never modifies the input.
   output->ShallowCopy(input);
-  std::vector<LayerBlock> blocks;
-  auto addBlock = [&](vtkDataObject* block, const std::string& name)
-  {
-    if (auto image = vtkImageData::SafeDownCast(block))
-    {
-      blocks.push_back(LayerBlock{ image, name });
-    }
-    else if (block != nullptr)
-    {
-      vtkWarningMacro(<< "Skipping block '" << name << "': it is a " << block->GetClassName()
-                      << ", not an activation volume (vtkImageData).");
-    }
-  };
-  if (vtkImageData::SafeDownCast(output) != nullptr)
-  {
-    addBlock(output, "image");
-  }
-  else if (auto collection = vtkPartitionedDataSetCollection::SafeDownCast(output))
-  {
-    for (unsigned int i = 0; i < collection->GetNumberOfPartitionedDataSets(); ++i)
-    {
-      std::string name = "block " + std::to_string(i);
-      if (collection->HasMetaData(i) &&
-          collection->GetMetaData(i)->Has(vtkCompositeDataSet::NAME()))
-      {
-        name = collection->GetMetaData(i)->Get(vtkCompositeDataSet::NAME());
-      }
-      vtkPartitionedDataSet* layer = collection->GetPartitionedDataSet(i);
-      for (unsigned int j = 0; layer != nullptr && j < layer->GetNumberOfPartitions(); ++j)
-      {
-        addBlock(layer->GetPartitionAsDataObject(j), name);
-      }
-    }
-  }
-  else if (auto tree = vtkDataObjectTree::SafeDownCast(output))
-  {
-    vtkSmartPointer<vtkDataObjectTreeIterator> it = vtk::TakeSmartPointer(tree->NewTreeIterator());
-    it->VisitOnlyLeavesOn();
-    it->SkipEmptyNodesOn();
-    for (it->InitTraversal(); !it->IsDoneWithTraversal(); it->GoToNextItem())
-    {
-      std::string name = "block " + std::to_string(it->GetCurrentFlatIndex());
-      if (it->HasCurrentMetaData() && it->GetCurrentMetaData()->Has(vtkCompositeDataSet::NAME()))
-      {
-        name = it->GetCurrentMetaData()->Get(vtkCompositeDataSet::NAME());
-      }
-      addBlock(it->GetCurrentDataObject(), name);
-    }
-  }
-  else
+  std::vector<vtkCNNLayerBlock> blocks;
+  std::vector<std::string> warnings;
+  if (!vtkCNNCollectLayerBlocks(output, blocks, warnings))
   {
     vtkErrorMacro(<< "Input is a " << (input ? input->GetClassName() : "null")
                   << "; expected activation volumes (vtkImageData or a composite of them).");
     return 0;
   }
+  for (const std::string& warning : warnings)
+  {
+    vtkWarningMacro(<< warning);
+  }
 
-  TableBuilder channels;
-  TableBuilder layers;
+  vtkCNNTableBuilder channels;
+  vtkCNNTableBuilder layers;
   const std::string unit = this->DescribeUnit();
   std::size_t computed = 0;
   for (std::size_t b = 0; b < blocks.size(); ++b)
   {
-    LayerBlock& block = blocks[b];
-    vtkFieldData* fd = block.Image->GetFieldData();
-    const std::string layerName = FieldString(fd, "layer_name", block.Name);
-    const std::string layerType = FieldString(fd, "layer_type", "");
-    const std::string indexText = FieldString(fd, "layer_index", std::to_string(b));
-    const double layerIndex = std::strtod(indexText.c_str(), nullptr);
+    const vtkCNNLayerBlock& block = blocks[b];
+    const std::string& layerName = block.LayerName;
+    const std::string& layerType = block.LayerType;
+    const double layerIndex = block.LayerIndex;
 
     int association = -1;
     vtkDataArray* activations = this->GetInputArrayToProcess(0, block.Image, association);
@@ -439,68 +281,23 @@ int vtkCNNEntropyFilterBase::RequestData(vtkInformation*,
     }
 
     vtkCNNLayerInput layer;
-    layer.Threads = this->NumberOfThreads;
-    int dims[3];
-    block.Image->GetDimensions(dims);
+    vtkSmartPointer<vtkFloatArray> converted;
+    vtkDataArray* labels = nullptr;
+    const std::string problem = vtkCNNPrepareLayerInput(
+      block,
+      activations,
+      input,
+      vtkCNNLayerInputRequest{ this->LabelArrayName, this->SelectedClasses, this->NumberOfThreads },
+      layer,
+      converted,
+      labels);
+    if (!problem.empty())
+    {
+      vtkErrorMacro(<< problem);
+      return 0;
+    }
     const auto samples = static_cast<std::size_t>(activations->GetNumberOfComponents());
     const auto points = static_cast<std::size_t>(activations->GetNumberOfTuples());
-    const auto slices = static_cast<std::size_t>(std::max(dims[2], 1));
-    vtkSmartPointer<vtkFloatArray> converted;
-    if (auto doubles = vtkDoubleArray::FastDownCast(activations))
-    {
-      layer.IsDouble = true;
-      layer.DoubleLayout = { doubles->GetPointer(0), points, samples, slices };
-    }
-    else
-    {
-      auto floats = vtkFloatArray::FastDownCast(activations);
-      if (floats == nullptr)
-      {
-        converted = vtkSmartPointer<vtkFloatArray>::New();
-        converted->DeepCopy(activations);
-        floats = converted;
-      }
-      layer.FloatLayout = { floats->GetPointer(0), points, samples, slices };
-    }
-
-    // Labels: the block's field data first, then the whole input's.
-    vtkDataArray* labels =
-      vtkArrayDownCast<vtkDataArray>(fd->GetAbstractArray(this->LabelArrayName.c_str()));
-    if (labels == nullptr && input->GetFieldData() != nullptr)
-    {
-      labels = vtkArrayDownCast<vtkDataArray>(
-        input->GetFieldData()->GetAbstractArray(this->LabelArrayName.c_str()));
-    }
-    if (labels != nullptr && static_cast<std::size_t>(labels->GetNumberOfValues()) != samples)
-    {
-      vtkErrorMacro(<< "Label array '" << this->LabelArrayName << "' has "
-                    << labels->GetNumberOfValues() << " entries but '" << activations->GetName()
-                    << "' of layer '" << layerName << "' has " << samples
-                    << " components (samples); they must match one to one.");
-      return 0;
-    }
-    if (labels == nullptr && !this->SelectedClasses.empty())
-    {
-      vtkErrorMacro(<< "A class selection needs labels, but there is no field-data array '"
-                    << this->LabelArrayName
-                    << "'; set the label array name or clear the class selection.");
-      return 0;
-    }
-    if (labels != nullptr)
-    {
-      std::vector<std::int64_t> values(samples);
-      for (std::size_t n = 0; n < samples; ++n)
-      {
-        values[n] = static_cast<std::int64_t>(labels->GetComponent(static_cast<vtkIdType>(n), 0));
-      }
-      layer.Grouping = cnnslicer::SampleGrouping::fromLabels(
-        values,
-        std::vector<std::int64_t>(this->SelectedClasses.begin(), this->SelectedClasses.end()));
-    }
-    else
-    {
-      layer.Grouping = cnnslicer::SampleGrouping::all(samples);
-    }
 
     // Progress of this layer maps onto its share of the whole run.
     struct ProgressState
@@ -598,7 +395,7 @@ int vtkCNNEntropyFilterBase::RequestData(vtkInformation*,
     layers.Set("layer_index", layerIndex);
     layers.SetText("layer_name", layerName);
     layers.SetText("layer_type", layerType);
-    layers.SetText("output_shape", FieldString(fd, "output_shape", ""));
+    layers.SetText("output_shape", block.OutputShape);
     if (!result.Layer.Entropy.empty())
     {
       AddScopeColumns(layers, result.Layer, 0, classLabels, "");
@@ -647,8 +444,8 @@ int vtkCNNEntropyFilterBase::RequestData(vtkInformation*,
   }
   channels.Build(channelTable);
   layers.Build(layerTable);
-  SetTableMetadata(channelTable, unit, this->DescribeEstimator());
-  SetTableMetadata(layerTable, unit, this->DescribeEstimator());
+  vtkCNNSetTableMetadata(channelTable, unit, this->DescribeEstimator());
+  vtkCNNSetTableMetadata(layerTable, unit, this->DescribeEstimator());
   this->UpdateProgress(1.0);
   return 1;
 }
