@@ -1,0 +1,365 @@
+#include "vtkCNNInformationPlane.h"
+
+#include "vtkCNNEntropyFilterInternals.h"
+#include "vtkCNNLayerBlocks.h"
+
+#include "RepresentationEntropy.h"
+
+#include "vtkCompositeDataSet.h"
+#include "vtkDataArray.h"
+#include "vtkFloatArray.h"
+#include "vtkImageData.h"
+#include "vtkInformation.h"
+#include "vtkInformationVector.h"
+#include "vtkMultiBlockDataSet.h"
+#include "vtkObjectFactory.h"
+#include "vtkStreamingDemandDrivenPipeline.h"
+#include "vtkTable.h"
+
+#include <algorithm>
+#include <cmath>
+#include <exception>
+
+vtkStandardNewMacro(vtkCNNInformationPlane);
+
+struct vtkCNNInformationPlane::Internals
+{
+  /// Time steps of the input (empty: no time).
+  std::vector<double> TimeSteps;
+  /// Index of the time step the pipeline runs now.
+  std::size_t Current = 0;
+  /// Rows of port 0, and of each layer's table for port 1 in network order.
+  vtkCNNTableBuilder Plane;
+  std::vector<std::pair<std::string, vtkCNNTableBuilder>> Layers;
+
+  void Reset()
+  {
+    this->Current = 0;
+    this->Plane = vtkCNNTableBuilder();
+    this->Layers.clear();
+  }
+
+  vtkCNNTableBuilder& LayerTable(const std::string& name)
+  {
+    for (auto& entry : this->Layers)
+    {
+      if (entry.first == name)
+      {
+        return entry.second;
+      }
+    }
+    this->Layers.emplace_back(name, vtkCNNTableBuilder());
+    return this->Layers.back().second;
+  }
+};
+
+vtkCNNInformationPlane::vtkCNNInformationPlane()
+  : Internal(new Internals)
+{
+  this->SetNumberOfInputPorts(1);
+  this->SetNumberOfOutputPorts(2);
+  this->SetInputArrayToProcess(0, 0, 0, vtkDataObject::FIELD_ASSOCIATION_POINTS, "activation");
+}
+
+vtkCNNInformationPlane::~vtkCNNInformationPlane() = default;
+
+void vtkCNNInformationPlane::AddSelectedClass(int label)
+{
+  this->SelectedClasses.push_back(label);
+  this->Modified();
+}
+
+void vtkCNNInformationPlane::RemoveAllSelectedClasses()
+{
+  if (!this->SelectedClasses.empty())
+  {
+    this->SelectedClasses.clear();
+    this->Modified();
+  }
+}
+
+int vtkCNNInformationPlane::FillInputPortInformation(int, vtkInformation* info)
+{
+  info->Remove(vtkAlgorithm::INPUT_REQUIRED_DATA_TYPE());
+  info->Append(vtkAlgorithm::INPUT_REQUIRED_DATA_TYPE(), "vtkImageData");
+  info->Append(vtkAlgorithm::INPUT_REQUIRED_DATA_TYPE(), "vtkDataObjectTree");
+  return 1;
+}
+
+int vtkCNNInformationPlane::FillOutputPortInformation(int port, vtkInformation* info)
+{
+  info->Set(vtkDataObject::DATA_TYPE_NAME(), port == 0 ? "vtkTable" : "vtkMultiBlockDataSet");
+  return 1;
+}
+
+int vtkCNNInformationPlane::RequestDataObject(vtkInformation*,
+                                              vtkInformationVector**,
+                                              vtkInformationVector* outputVector)
+{
+  vtkInformation* tableInfo = outputVector->GetInformationObject(0);
+  if (vtkTable::SafeDownCast(tableInfo->Get(vtkDataObject::DATA_OBJECT())) == nullptr)
+  {
+    tableInfo->Set(vtkDataObject::DATA_OBJECT(), vtkSmartPointer<vtkTable>::New());
+  }
+  vtkInformation* blocksInfo = outputVector->GetInformationObject(1);
+  if (vtkMultiBlockDataSet::SafeDownCast(blocksInfo->Get(vtkDataObject::DATA_OBJECT())) == nullptr)
+  {
+    blocksInfo->Set(vtkDataObject::DATA_OBJECT(), vtkSmartPointer<vtkMultiBlockDataSet>::New());
+  }
+  return 1;
+}
+
+int vtkCNNInformationPlane::RequestInformation(vtkInformation*,
+                                               vtkInformationVector** inputVector,
+                                               vtkInformationVector* outputVector)
+{
+  vtkInformation* inInfo = inputVector[0]->GetInformationObject(0);
+  auto& steps = this->Internal->TimeSteps;
+  steps.clear();
+  if (inInfo->Has(vtkStreamingDemandDrivenPipeline::TIME_STEPS()))
+  {
+    const double* times = inInfo->Get(vtkStreamingDemandDrivenPipeline::TIME_STEPS());
+    steps.assign(times, times + inInfo->Length(vtkStreamingDemandDrivenPipeline::TIME_STEPS()));
+  }
+  // The outputs span every checkpoint: they have no time of their own.
+  for (int port = 0; port < 2; ++port)
+  {
+    vtkInformation* outInfo = outputVector->GetInformationObject(port);
+    outInfo->Remove(vtkStreamingDemandDrivenPipeline::TIME_STEPS());
+    outInfo->Remove(vtkStreamingDemandDrivenPipeline::TIME_RANGE());
+  }
+  return 1;
+}
+
+int vtkCNNInformationPlane::RequestUpdateExtent(vtkInformation*,
+                                                vtkInformationVector** inputVector,
+                                                vtkInformationVector*)
+{
+  const auto& steps = this->Internal->TimeSteps;
+  if (this->AllTimeSteps && !steps.empty())
+  {
+    vtkInformation* inInfo = inputVector[0]->GetInformationObject(0);
+    inInfo->Set(vtkStreamingDemandDrivenPipeline::UPDATE_TIME_STEP(),
+                steps[std::min(this->Internal->Current, steps.size() - 1)]);
+  }
+  return 1;
+}
+
+void vtkCNNInformationPlane::EndPass(vtkInformation* request)
+{
+  request->Remove(vtkStreamingDemandDrivenPipeline::CONTINUE_EXECUTING());
+  this->Internal->Current = 0;
+}
+
+int vtkCNNInformationPlane::RequestData(vtkInformation* request,
+                                        vtkInformationVector** inputVector,
+                                        vtkInformationVector* outputVector)
+{
+  Internals& internal = *this->Internal;
+  vtkDataObject* input = vtkDataObject::GetData(inputVector[0], 0);
+  const bool looping = this->AllTimeSteps && !internal.TimeSteps.empty();
+  const std::size_t steps = looping ? internal.TimeSteps.size() : 1;
+  if (internal.Current == 0)
+  {
+    internal.Reset();
+  }
+
+  // The epoch of this pass: the input's time (the reader's time is the epoch number).
+  double epoch = 0.0;
+  if (input != nullptr && input->GetInformation()->Has(vtkDataObject::DATA_TIME_STEP()))
+  {
+    epoch = input->GetInformation()->Get(vtkDataObject::DATA_TIME_STEP());
+  }
+  else if (looping)
+  {
+    epoch = internal.TimeSteps[internal.Current];
+  }
+
+  const double begin = static_cast<double>(internal.Current) / steps;
+  const double end = static_cast<double>(internal.Current + 1) / steps;
+  if (input == nullptr || !this->ComputeTimeStep(input, epoch, begin, end))
+  {
+    this->EndPass(request);
+    return 0;
+  }
+
+  if (looping && internal.Current + 1 < steps)
+  {
+    ++internal.Current;
+    request->Set(vtkStreamingDemandDrivenPipeline::CONTINUE_EXECUTING(), 1);
+    return 1;
+  }
+  this->EndPass(request);
+
+  const std::string unit = this->Unit == 1 ? "nats" : "bits";
+  std::string estimator = "binned layer patterns, " + std::to_string(this->NumberOfBins) +
+                          " bins per neuron, " +
+                          (this->RangeMode == FIXED_RANGE ? "fixed range" : "layer min/max range");
+  vtkTable* plane = vtkTable::GetData(outputVector, 0);
+  plane->Initialize();
+  internal.Plane.Build(plane);
+  vtkCNNSetTableMetadata(plane, unit, estimator);
+
+  vtkMultiBlockDataSet* layers = vtkMultiBlockDataSet::GetData(outputVector, 1);
+  layers->Initialize();
+  layers->SetNumberOfBlocks(static_cast<unsigned int>(internal.Layers.size()));
+  for (std::size_t i = 0; i < internal.Layers.size(); ++i)
+  {
+    vtkNew<vtkTable> table;
+    internal.Layers[i].second.Build(table);
+    vtkCNNSetTableMetadata(table, unit, estimator);
+    const auto block = static_cast<unsigned int>(i);
+    layers->SetBlock(block, table);
+    layers->GetMetaData(block)->Set(vtkCompositeDataSet::NAME(), internal.Layers[i].first.c_str());
+  }
+  this->UpdateProgress(1.0);
+  return 1;
+}
+
+bool vtkCNNInformationPlane::ComputeTimeStep(vtkDataObject* input,
+                                             double epoch,
+                                             double progressBegin,
+                                             double progressEnd)
+{
+  std::vector<vtkCNNLayerBlock> blocks;
+  std::vector<std::string> warnings;
+  if (!vtkCNNCollectLayerBlocks(input, blocks, warnings))
+  {
+    vtkErrorMacro(<< "Input is a " << input->GetClassName()
+                  << "; expected activation volumes (vtkImageData or a composite of them).");
+    return false;
+  }
+  for (const std::string& warning : warnings)
+  {
+    vtkWarningMacro(<< warning);
+  }
+
+  cnnslicer::RepresentationEntropyOptions options;
+  options.Bins = this->NumberOfBins;
+  options.Range =
+    this->RangeMode == FIXED_RANGE ? cnnslicer::RangeMode::Fixed : cnnslicer::RangeMode::Layer;
+  options.FixedRange = cnnslicer::ValueRange{ this->FixedRange[0], this->FixedRange[1] };
+  options.Unit = static_cast<cnnslicer::EntropyUnit>(this->Unit);
+  const std::string problem = options.validate();
+  if (!problem.empty())
+  {
+    vtkErrorMacro(<< "Invalid settings: " << problem << ".");
+    return false;
+  }
+
+  std::size_t computed = 0;
+  for (std::size_t b = 0; b < blocks.size(); ++b)
+  {
+    const vtkCNNLayerBlock& block = blocks[b];
+    int association = -1;
+    vtkDataArray* activations = this->GetInputArrayToProcess(0, block.Image, association);
+    if (activations == nullptr || association != vtkDataObject::FIELD_ASSOCIATION_POINTS)
+    {
+      vtkWarningMacro(<< "Skipping layer '" << block.LayerName
+                      << "': it has no point array named as the filter's input array.");
+      continue;
+    }
+    vtkCNNLayerInput layer;
+    vtkSmartPointer<vtkFloatArray> converted;
+    vtkDataArray* labels = nullptr;
+    const std::string inputProblem = vtkCNNPrepareLayerInput(
+      block,
+      activations,
+      input,
+      vtkCNNLayerInputRequest{ this->LabelArrayName, this->SelectedClasses, this->NumberOfThreads },
+      layer,
+      converted,
+      labels);
+    if (!inputProblem.empty())
+    {
+      vtkErrorMacro(<< inputProblem);
+      return false;
+    }
+
+    struct ProgressState
+    {
+      vtkCNNInformationPlane* Filter;
+      double Begin;
+      double End;
+      bool Aborted;
+    } state{ this,
+             progressBegin + (progressEnd - progressBegin) * b / blocks.size(),
+             progressBegin + (progressEnd - progressBegin) * (b + 1) / blocks.size(),
+             false };
+    layer.Progress.ClientData = &state;
+    layer.Progress.Callback = [](double fraction, void* data)
+    {
+      auto s = static_cast<ProgressState*>(data);
+      s->Filter->UpdateProgress(s->Begin + (s->End - s->Begin) * fraction);
+      s->Aborted = s->Filter->CheckAbort();
+      return !s->Aborted;
+    };
+
+    cnnslicer::RepresentationEntropy result;
+    try
+    {
+      const bool completed = layer.Dispatch(
+        [&](const auto& layout)
+        {
+          return cnnslicer::computeRepresentationEntropy(
+            layout, layer.Grouping, options, result, layer.Threads, layer.Progress);
+        });
+      if (!completed)
+      {
+        vtkWarningMacro(<< "Aborted while computing layer '" << block.LayerName << "' at epoch "
+                        << epoch << ".");
+        return false;
+      }
+    }
+    catch (const std::exception& e)
+    {
+      vtkErrorMacro(<< "Cannot compute the information plane of layer '" << block.LayerName
+                    << "' at epoch " << epoch << ": " << e.what());
+      return false;
+    }
+    ++computed;
+
+    auto addRow = [&](vtkCNNTableBuilder& table)
+    {
+      table.NewRow();
+      table.Set("epoch", epoch);
+      table.Set("layer_index", block.LayerIndex);
+      table.SetText("layer_name", block.LayerName);
+      table.SetText("layer_type", block.LayerType);
+      table.Set("I_XT", result.Entropy);
+      table.Set("I_TY", result.MutualInformation);
+      table.Set("H_T", result.Entropy);
+      table.Set("H_T_given_Y", result.ConditionalEntropy);
+      table.Set("H_Y", result.LabelEntropy);
+      table.Set("H_max", result.MaximumEntropy);
+      table.Set("patterns", static_cast<double>(result.Patterns));
+      table.Set("samples", static_cast<double>(result.Samples));
+      table.Set("neurons", static_cast<double>(activations->GetNumberOfTuples()));
+      table.Set("neurons_examined", static_cast<double>(result.NeuronsExamined));
+      table.Set("non_finite", static_cast<double>(result.NonFinite));
+      table.Set("range_low", result.Range.Low);
+      table.Set("range_high", result.Range.High);
+    };
+    addRow(this->Internal->Plane);
+    addRow(this->Internal->LayerTable(block.LayerName));
+  }
+  if (computed == 0)
+  {
+    vtkErrorMacro(<< "No activation volume with a point array named as the input array was "
+                     "found; select the array that holds one component per sample.");
+    return false;
+  }
+  return true;
+}
+
+void vtkCNNInformationPlane::PrintSelf(ostream& os, vtkIndent indent)
+{
+  this->Superclass::PrintSelf(os, indent);
+  os << indent << "NumberOfBins: " << this->NumberOfBins << "\n";
+  os << indent << "RangeMode: " << this->RangeMode << "\n";
+  os << indent << "FixedRange: " << this->FixedRange[0] << " " << this->FixedRange[1] << "\n";
+  os << indent << "Unit: " << (this->Unit == 1 ? "nats" : "bits") << "\n";
+  os << indent << "LabelArrayName: " << this->LabelArrayName << "\n";
+  os << indent << "AllTimeSteps: " << this->AllTimeSteps << "\n";
+  os << indent << "NumberOfThreads: " << this->NumberOfThreads << "\n";
+}
