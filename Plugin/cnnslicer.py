@@ -22,7 +22,8 @@ import sys
 from paraview import simple
 
 __all__ = ["open_model", "discrete_entropy", "continuous_entropy", "layer_table", "channel_table",
-           "sample_table", "save_tables", "print_layer_table", "plot_layer_entropy", "render_network"]
+           "sample_table", "save_tables", "print_layer_table", "plot_layer_entropy", "render_network",
+           "information_plane", "information_plane_table", "plot_information_plane"]
 
 # Short estimator names -> the filter's enumeration texts.
 ESTIMATORS = {
@@ -82,6 +83,17 @@ def continuous_entropy(source, estimator="kde", **properties):
     return entropy
 
 
+def information_plane(source, bins=30, **properties):
+    """CNN Information Plane on ``source`` (a reader of a checkpoint series): I(X;T) and
+    I(T;Y) in bits per layer per epoch, every neuron binned into ``bins`` bins. Updated."""
+    plane = _constructor("CNNInformationPlane")(Input=source)
+    plane.NumberOfBins = bins
+    for key, value in properties.items():
+        setattr(plane, key, value)
+    plane.UpdatePipeline()
+    return plane
+
+
 def _rows(table):
     """A vtkTable as a list of dicts (one per row), values as Python numbers or strings."""
     columns = [table.GetColumn(i) for i in range(table.GetNumberOfColumns())]
@@ -116,6 +128,11 @@ def channel_table(entropy):
 def sample_table(reader):
     """The reader's per-sample table (port 1): sample_id, label, prediction, confidence, correct."""
     return _rows(_fetch(reader, 1))
+
+
+def information_plane_table(plane):
+    """The information plane (port 0) as a list of dicts, one per (epoch, layer)."""
+    return _rows(_fetch(plane, 0))
 
 
 def save_tables(entropy, directory, prefix=""):
@@ -202,4 +219,59 @@ def render_network(entropy, path, array="entropy", size=(1600, 500)):
     view.ResetCamera(False)
     view.GetActiveCamera().Zoom(2.2)
     simple.SaveScreenshot(path, view, ImageResolution=list(size))
+    return path
+
+
+def plot_information_plane(plane, path, layers=None, title=None, size=(1200, 800)):
+    """The information plane as a PNG: x = I(X;T), y = I(T;Y) (bits), one line per layer
+    through its epochs (markers at the checkpoints). ``layers``: names to draw (default
+    all). Needs an X server (xvfb-run)."""
+    rows = information_plane_table(plane)
+    names = []
+    for row in rows:
+        if row["layer_name"] not in names and (layers is None or row["layer_name"] in layers):
+            names.append(row["layer_name"])
+    series = ["I_TY (%s)" % name for name in names]
+    chart = simple.CreateView("XYChartView")
+    simple.AssignViewToLayout(view=chart, layout=simple.CreateLayout("CNNSlicer information plane"),
+                              hint=0)
+    line = simple.Show(simple.OutputPort(plane, 1), chart)
+    # Port 1 holds one table per layer; a chart draws only the blocks it is given (flat
+    # indices 1..L), the first one by default.
+    layer_count = _fetch(plane, 1).GetNumberOfBlocks()
+    line.CompositeDataSetIndex = list(range(1, layer_count + 1))
+    line.UseIndexForXAxis = 0
+    line.XArrayName = "I_XT"
+    line.SeriesVisibility = series
+    line.SeriesLabel = [item for name, s in zip(names, series) for item in (s, name)]
+    line.SeriesLineThickness = [item for s in series for item in (s, "2")]
+    # Marker style 4 is a circle: one per checkpoint along each trajectory.
+    line.SeriesMarkerStyle = [item for s in series for item in (s, "4")]
+    line.SeriesMarkerSize = [item for s in series for item in (s, "7")]
+    # Twenty distinguishable colours (Tableau 20), so that a deep network's layers differ.
+    palette = ["1f77b4", "ff7f0e", "2ca02c", "d62728", "9467bd", "8c564b", "e377c2", "7f7f7f",
+               "bcbd22", "17becf", "aec7e8", "ffbb78", "98df8a", "ff9896", "c5b0d5", "c49c94",
+               "f7b6d2", "c7c7c7", "dbdb8d", "9edae5"]
+    colours = []
+    for i, s in enumerate(series):
+        rgb = palette[i % len(palette)]
+        colours += [s] + ["%.4f" % (int(rgb[j:j + 2], 16) / 255.0) for j in (0, 2, 4)]
+    line.SeriesColor = colours
+    chart.ChartTitle = title or "Information plane (%d epochs)" % len({row["epoch"] for row in rows})
+    chart.BottomAxisTitle = "I(X;T) (bits)"
+    chart.LeftAxisTitle = "I(T;Y) (bits)"
+    # From 0 to the bounds log2 N and H(Y), so that saturation is visible as such.
+    chart.BottomAxisUseCustomRange = 1
+    chart.BottomAxisRangeMinimum = 0.0
+    chart.BottomAxisRangeMaximum = 1.05 * max([row["H_max"] for row in rows] + [1.0])
+    chart.LeftAxisUseCustomRange = 1
+    chart.LeftAxisRangeMinimum = 0.0
+    chart.LeftAxisRangeMaximum = 1.05 * max([row["H_Y"] for row in rows
+                                             if math.isfinite(row["H_Y"])] + [1.0])
+    chart.ChartTitleFontSize = 16
+    chart.LeftAxisTitleFontSize = 14
+    chart.BottomAxisTitleFontSize = 14
+    chart.LegendFontSize = 12
+    chart.ViewSize = list(size)
+    simple.SaveScreenshot(path, chart, ImageResolution=list(size))
     return path

@@ -57,4 +57,15 @@ with tempfile.TemporaryDirectory() as out:
     check(all(os.path.getsize(p) > 100 for p in paths), "CSV tables written")
     with open(paths[0]) as f:
         check(len(f.read().strip().splitlines()) == 14, "layer CSV: header + 13 rows")
+
+    # The information plane of a one-checkpoint model: a row per layer, bounded by log2 N
+    # and H(Y), drawn as a chart with one trajectory per layer.
+    plane = cnnslicer.information_plane(model, bins=4)
+    rows = cnnslicer.information_plane_table(plane)
+    check(len(rows) == 13, "information plane: one row per layer: %d" % len(rows))
+    check(all(0.0 <= row["I_TY"] <= min(row["I_XT"], row["H_Y"]) + 1e-12 and
+              row["I_XT"] <= math.log2(64) + 1e-12 for row in rows),
+          "0 <= I(T;Y) <= min(I(X;T), H(Y)), I(X;T) <= log2 64")
+    png = cnnslicer.plot_information_plane(plane, os.path.join(out, "plane.png"))
+    check(os.path.getsize(png) > 10000, "information plane chart written")
 check.finish()
