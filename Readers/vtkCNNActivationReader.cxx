@@ -145,17 +145,20 @@ public:
   /// False after a failed RequestInformation: RequestData must not run on stale state.
   bool InformationValid = false;
 
-  /// Loads (or reuses) the model of @p file.
-  void LoadModel(const std::string& file, int granularity)
+  /// Loads (or reuses) the model of @p file; refuses one whose tensors exceed the limit.
+  void LoadModel(const std::string& file, int granularity, double memoryLimitMB)
   {
-    const std::string key = file + "|" + std::to_string(granularity);
+    const std::string key =
+      file + "|" + std::to_string(granularity) + "|" + std::to_string(memoryLimitMB);
     if (this->Capture && this->CaptureKey == key)
     {
       return;
     }
     this->Capture.reset();
     this->Capture = std::make_unique<cnnslicer::ModelCapture>(
-      file, static_cast<cnnslicer::CaptureGranularity>(granularity));
+      file,
+      static_cast<cnnslicer::CaptureGranularity>(granularity),
+      static_cast<std::uint64_t>(memoryLimitMB * 1024.0 * 1024.0));
     this->CaptureKey = key;
     this->Metadata =
       this->Capture->metadata().empty()
@@ -381,7 +384,7 @@ int vtkCNNActivationReader::RequestInformation(vtkInformation*,
 
   try
   {
-    internals.LoadModel(this->FileNames.front(), this->Granularity);
+    internals.LoadModel(this->FileNames.front(), this->Granularity, this->MemoryLimit);
     if (internals.Capture->fellBackToOperations())
     {
       vtkWarningMacro(
@@ -502,7 +505,7 @@ int vtkCNNActivationReader::RequestData(vtkInformation*,
   auto samplesTable = vtkTable::GetData(outputVector, 1);
   try
   {
-    internals.LoadModel(this->FileNames[fileIndex], this->Granularity);
+    internals.LoadModel(this->FileNames[fileIndex], this->Granularity, this->MemoryLimit);
     cnnslicer::ModelCapture& capture = *internals.Capture;
     const std::vector<std::int64_t> sampleShape = internals.Dataset.sampleShape();
     capture.inferShapes(sampleShape);

@@ -1,6 +1,9 @@
 // The only translation unit of the project that includes LibTorch's JIT headers.
 #include "ModelCapture.h"
 
+#include "DatasetError.h"
+#include "TorchScriptArchive.h"
+
 #include <ATen/Parallel.h>
 #include <torch/csrc/jit/api/function_impl.h>
 #include <torch/csrc/jit/ir/alias_analysis.h>
@@ -388,12 +391,24 @@ public:
   }
 };
 
-ModelCapture::ModelCapture(const std::string& path, CaptureGranularity granularity)
+ModelCapture::ModelCapture(const std::string& path,
+                           CaptureGranularity granularity,
+                           std::uint64_t memoryLimitBytes)
   : Impl(std::make_unique<Internals>())
 {
   if (!std::ifstream(path).good())
   {
     throw CaptureError("model file '" + path + "' does not exist or cannot be read");
+  }
+  // jit::load allocates every tensor the archive declares and runs its code: refuse a
+  // file that is no TorchScript archive, or too large, from its zip directory alone.
+  try
+  {
+    checkTorchScriptArchive(path, memoryLimitBytes);
+  }
+  catch (const DatasetError& e)
+  {
+    throw CaptureError(e.what());
   }
   jit::ExtraFilesMap extra{ { "cnnslicer.json", "" } };
   try

@@ -17,6 +17,9 @@
 namespace cnnslicer
 {
 
+/// The tensors a model may declare unless told otherwise (the reader's MemoryLimit default).
+inline constexpr std::uint64_t DefaultModelMemoryLimitBytes = std::uint64_t(8) << 30;
+
 /// What a model file or a forward pass did wrong, as a one-line message for the user.
 class CaptureError : public std::runtime_error
 {
@@ -66,9 +69,14 @@ struct CapturedLayer
 class ModelCapture
 {
 public:
-  /// Loads @p path. Throws CaptureError with a one-line message on any problem.
+  /**
+   * Loads @p path. Throws CaptureError with a one-line message on any problem, and before
+   * loading when the file is not a TorchScript archive or declares more than
+   * @p memoryLimitBytes of tensors (checkTorchScriptArchive()).
+   */
   explicit ModelCapture(const std::string& path,
-                        CaptureGranularity granularity = CaptureGranularity::Modules);
+                        CaptureGranularity granularity = CaptureGranularity::Modules,
+                        std::uint64_t memoryLimitBytes = DefaultModelMemoryLimitBytes);
   ~ModelCapture();
   ModelCapture(const ModelCapture&) = delete;
   ModelCapture& operator=(const ModelCapture&) = delete;

@@ -15,6 +15,7 @@ add_executable(CNNSlicerDatasetTests
   ${CMAKE_CURRENT_LIST_DIR}/Datasets/TestPreprocessing.cxx
   ${CMAKE_CURRENT_LIST_DIR}/Datasets/TestRealDatasets.cxx
   ${CMAKE_CURRENT_LIST_DIR}/Datasets/TestSampleSelection.cxx
+  ${CMAKE_CURRENT_LIST_DIR}/Datasets/TestTorchScriptArchive.cxx
   ${CMAKE_CURRENT_LIST_DIR}/Datasets/DatasetTestUtilities.cxx)
 # zlib writes the .gz test files.
 target_link_libraries(CNNSlicerDatasetTests
@@ -25,7 +26,8 @@ target_compile_options(CNNSlicerDatasetTests PRIVATE ${CNNSLICER_WARNING_FLAGS})
 get_filename_component(CNNSLICER_SHARED_DATASETS_DEFAULT
   "${PROJECT_SOURCE_DIR}/../shared/datasets" ABSOLUTE)
 target_compile_definitions(CNNSlicerDatasetTests
-  PRIVATE "CNNSLICER_SHARED_DATASETS_DEFAULT=\"${CNNSLICER_SHARED_DATASETS_DEFAULT}\"")
+  PRIVATE "CNNSLICER_SHARED_DATASETS_DEFAULT=\"${CNNSLICER_SHARED_DATASETS_DEFAULT}\""
+          "CNNSLICER_SOURCE_DIR=\"${PROJECT_SOURCE_DIR}\"")
 gtest_discover_tests(CNNSlicerDatasetTests
   PROPERTIES LABELS unit
   DISCOVERY_TIMEOUT 60)

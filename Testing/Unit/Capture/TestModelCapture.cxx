@@ -174,6 +174,30 @@ TEST(CaptureErrors, NotTorchScriptMissingAndWrongShape)
   }
 }
 
+// The archive's zip directory is checked before LibTorch loads (and runs) the model.
+TEST(CaptureErrors, ModelAboveTheMemoryLimitIsRefusedBeforeLoading)
+{
+  const std::string dir = modelsDirectory();
+  if (dir.empty())
+  {
+    GTEST_SKIP() << "CNNSLICER_TEST_MODELS is not set";
+  }
+  const std::string path = dir + "/lenet5_scripted.pt";
+  try
+  {
+    ModelCapture capture(path, cnnslicer::CaptureGranularity::Modules, 1000);
+    FAIL() << "a model above a 1000-byte memory limit was loaded";
+  }
+  catch (const CaptureError& e)
+  {
+    EXPECT_NE(std::string(e.what()).find(path + ": declares "), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(
+                " of tensors, above the memory limit of 1000 bytes; raise MemoryLimit"),
+              std::string::npos)
+      << e.what();
+  }
+}
+
 TEST(CaptureGranularity, FrozenModelFallsBackToOperations)
 {
   const std::string dir = modelsDirectory();
