@@ -431,6 +431,14 @@ Dataset loadIdxDataset(const std::string& imagesPath,
                          "), expected 3 (images x rows x columns)",
                        "give an idx3 images file; labels go to the labels path");
   }
+  if (std::find(imagesHeader.Dimensions.begin(), imagesHeader.Dimensions.end(), 0u) !=
+      imagesHeader.Dimensions.end())
+  {
+    throw DatasetError(imagesPath,
+                       "IDX images of " + dimensionsToString(imagesHeader.Dimensions) +
+                         " hold no pixels (a dimension is 0)",
+                       "give an images file with at least one image");
+  }
   const std::uint32_t imageCount = imagesHeader.Dimensions[0];
 
   // Both headers are checked before either payload is read, so a wrong pairing fails

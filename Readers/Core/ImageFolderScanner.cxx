@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <set>
 #include <utility>
+
+#include <sys/stat.h>
 
 namespace cnnslicer
 {
@@ -35,6 +38,21 @@ bool hasExtension(const std::string& lowercaseName, const std::vector<std::strin
                                                     extension.size(),
                                                     extension) == 0;
                      });
+}
+
+/// A folder's device and inode: equal for every path (through links) to the same folder.
+using FolderIdentity = std::pair<std::uint64_t, std::uint64_t>;
+
+bool folderIdentity(const fs::path& folder, FolderIdentity& identity)
+{
+  struct stat status;
+  if (::stat(folder.c_str(), &status) != 0)
+  {
+    return false;
+  }
+  identity = { static_cast<std::uint64_t>(status.st_dev),
+               static_cast<std::uint64_t>(status.st_ino) };
+  return true;
 }
 
 std::string extensionList(const std::vector<std::string>& extensions)
@@ -119,10 +137,49 @@ ImageFolderScan scanImageFolder(const std::string& root, const std::vector<std::
     const fs::path classFolder = fs::path(root) / scan.ClassNames[label];
     // (folder, file name) pairs sort as torchvision's sorted(os.walk(...)) + sorted(fnames).
     std::vector<std::pair<std::string, std::string>> files;
+    // Links to folders are followed, as torchvision does; every real folder is walked
+    // once, so that links to one folder cannot multiply the walk (two links per level make
+    // it exponential), and a link back to a folder that contains it is refused.
+    std::set<FolderIdentity> visited;
+    std::vector<std::pair<FolderIdentity, fs::path>> ancestors;
+    FolderIdentity classIdentity;
+    if (folderIdentity(classFolder, classIdentity))
+    {
+      visited.insert(classIdentity);
+      ancestors.emplace_back(classIdentity, classFolder);
+    }
     fs::recursive_directory_iterator walk(
       classFolder, fs::directory_options::follow_directory_symlink, error);
     for (; !error && walk != fs::recursive_directory_iterator(); walk.increment(error))
     {
+      if (walk->is_directory(error))
+      {
+        FolderIdentity identity;
+        if (!folderIdentity(walk->path(), identity))
+        {
+          walk.disable_recursion_pending();
+          continue;
+        }
+        // The folders that contain this entry: the class folder and depth() more.
+        ancestors.resize(std::min(ancestors.size(), static_cast<std::size_t>(walk.depth()) + 1));
+        for (const auto& [ancestor, ancestorPath] : ancestors)
+        {
+          if (ancestor == identity)
+          {
+            throw DatasetError(walk->path().string(),
+                               "is a link back to the folder " + ancestorPath.string() +
+                                 " that contains it (a cycle)",
+                               "remove the link, or point it at a folder outside the dataset");
+          }
+        }
+        if (!visited.insert(identity).second)
+        {
+          walk.disable_recursion_pending();
+          continue;
+        }
+        ancestors.emplace_back(identity, walk->path());
+        continue;
+      }
       if (!walk->is_regular_file(error))
       {
         continue;

@@ -158,8 +158,10 @@ ModelMetadata parseModelMetadata(const std::string& jsonText, const std::string&
   {
     document = Json::parse(jsonText);
   }
-  catch (const Json::parse_error& error)
+  catch (const Json::exception& error)
   {
+    // Besides syntax errors (parse_error), nlohmann::json throws out_of_range for numbers
+    // beyond a double (1e400).
     throw DatasetError(
       sourceName, std::string("malformed JSON (") + error.what() + ")", MetadataFix);
   }

@@ -165,6 +165,10 @@ private:
     else if (c == '(' || c == '[')
     {
       const char close = c == '(' ? ')' : ']';
+      if (++Depth > MaximumNesting)
+      {
+        fail("brackets nested deeper than " + std::to_string(MaximumNesting) + " levels");
+      }
       ++Position;
       value.Type = c == '(' ? PythonValue::Kind::IntegerTuple : PythonValue::Kind::Other;
       while (true)
@@ -194,6 +198,7 @@ private:
           fail(std::string("expected ',' or '") + close + "'");
         }
       }
+      --Depth;
     }
     else if (std::isdigit(static_cast<unsigned char>(c)))
     {
@@ -223,9 +228,15 @@ private:
     return value;
   }
 
+  /// np.save nests two levels (a shape tuple in the dict), a nested structured dtype a
+  /// few more; the parser recurses once per level, so a header of a million '[' (the
+  /// header may be 1 MB) overflowed the stack before this limit.
+  static constexpr unsigned MaximumNesting = 32;
+
   const std::string& Text;
   const std::string& Path;
   std::size_t Position = 0;
+  unsigned Depth = 0;
 };
 
 std::string shapeText(const std::vector<std::uint64_t>& shape)
@@ -243,7 +254,7 @@ void parseDescr(NpyHeader& header, const std::string& path)
   const std::string& descr = header.Descr;
   std::size_t at = 0;
   header.ByteOrder = '|';
-  if (!descr.empty() && std::strchr("<>|=", descr[0]))
+  if (!descr.empty() && descr[0] != '\0' && std::strchr("<>|=", descr[0]))
   {
     header.ByteOrder = descr[0];
     at = 1;
@@ -583,6 +594,15 @@ Dataset loadNumpyDataset(const std::string& imagesPath,
                        "images array has shape " + shapeText(shape) +
                          ", expected N x H x W, N x C x H x W or N x H x W x C",
                        "reshape the array to one of these layouts");
+  }
+  // With a zero extent the payload is empty whatever the other extents claim, so they
+  // were never checked against the file: 2^40 channels would size later allocations.
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end())
+  {
+    throw DatasetError(imagesPath,
+                       "images array has shape " + shapeText(shape) +
+                         ", which holds no pixels (a dimension is 0)",
+                       "save at least one image of at least 1 x 1 pixels");
   }
   if (layout == NumpyImageLayout::Infer)
   {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -387,4 +388,89 @@ TEST(IdxLoaderErrors, DimensionsWhoseProductOverflows)
   writeFile(path, idxBytes(Float32Code, { 0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu }, {}));
   expectMessageContains(datasetErrorMessage([&] { readIdxFile(path); }),
                         { path, "truncated IDX file", "more than 2^64" });
+}
+
+namespace
+{
+
+/// gzip members of 16 MB of zeros, compressed once (about 16 KB) and repeated: a file of a
+/// few MB that inflates to @p gigabytes GB, a gzip bomb, written behind @p head (one member
+/// holding the IDX header) without ever holding the inflated bytes.
+void writeGzipBomb(const std::string& path, const Bytes& head, unsigned gigabytes)
+{
+  TemporaryFolder scratch;
+  writeGzipFile(scratch.file("head.gz"), head);
+  writeGzipFile(scratch.file("zeros.gz"), Bytes(std::size_t(16) << 20, 0));
+  const auto read = [](const std::string& file)
+  {
+    std::ifstream stream(file, std::ios::binary);
+    return Bytes(std::istreambuf_iterator<char>(stream), std::istreambuf_iterator<char>());
+  };
+  const Bytes zeros = read(scratch.file("zeros.gz"));
+  Bytes bomb = read(scratch.file("head.gz"));
+  for (unsigned k = 0; k < gigabytes * 64; ++k)
+  {
+    bomb.insert(bomb.end(), zeros.begin(), zeros.end());
+  }
+  writeFile(path, bomb);
+}
+
+} // namespace
+
+// A small .gz that inflates to 4 GB: decompression stops at what the header promises (plus
+// one byte), so the bomb is refused after 7,841 inflated bytes, not 4 GB.
+TEST(IdxLoaderErrors, GzipBombBehindASmallHeaderIsRefusedAfterItsPayload)
+{
+  TemporaryFolder folder;
+  const std::string path = folder.file("bomb-images-idx3-ubyte.gz");
+  writeGzipBomb(path, idxBytes(UInt8Code, { 10, 28, 28 }, {}), 4);
+  ASSERT_LT(std::filesystem::file_size(path), std::uintmax_t(8) << 20);
+
+  resetLargestAllocation();
+  const auto start = std::chrono::steady_clock::now();
+  const std::string message = datasetErrorMessage([&] { loadIdxDataset(path, ""); });
+  const double seconds =
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  expectMessageContains(
+    message,
+    { path, "IDX file is longer than its header says", "expected 7856 bytes after decompression" });
+  EXPECT_LT(seconds, 0.5);
+  EXPECT_LT(largestAllocation(), std::size_t(2) << 20);
+}
+
+// The same bomb behind a header that claims all 4 GB (65,536 images of 256 x 256): within
+// what DEFLATE can expand the file to, so only the maximum dataset size stops it, from the
+// header, before anything is inflated.
+TEST(IdxLoaderErrors, GzipBombThatClaimsItsSizeIsRefusedByTheLimit)
+{
+  TemporaryFolder folder;
+  const std::string path = folder.file("bomb-images-idx3-ubyte.gz");
+  writeGzipBomb(path, idxBytes(UInt8Code, { 65536, 256, 256 }, {}), 4);
+
+  resetLargestAllocation();
+  const auto start = std::chrono::steady_clock::now();
+  const std::string message =
+    datasetErrorMessage([&] { loadIdxDataset(path, "", std::uint64_t(64) << 20); });
+  const double seconds =
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  expectMessageContains(message,
+                        { path,
+                          "IDX data of 65536 x 256 x 256 is 4294967296 bytes, more than the "
+                          "limit of 67108864" });
+  EXPECT_LT(seconds, 0.05);
+  EXPECT_LT(largestAllocation(), std::size_t(1) << 20);
+}
+
+// Found by the audit: with a zero extent the other extents escape the file-size check.
+TEST(IdxLoaderErrors, ImagesWithAZeroExtentAreRefused)
+{
+  TemporaryFolder folder;
+  const std::string path = folder.file("empty-images-idx3-ubyte");
+  writeFile(path, idxBytes(UInt8Code, { 5, 0, 0xFFFFFFFFu }, {}));
+  expectMessageContains(datasetErrorMessage([&] { loadIdxDataset(path, ""); }),
+                        { path + ": IDX images of 5 x 0 x 4294967295 hold no pixels (a "
+                                 "dimension is 0); give an images file with at least one image" });
+  writeFile(path, idxBytes(UInt8Code, { 0, 28, 28 }, {}));
+  expectMessageContains(datasetErrorMessage([&] { loadIdxDataset(path, ""); }),
+                        { "IDX images of 0 x 28 x 28 hold no pixels" });
 }

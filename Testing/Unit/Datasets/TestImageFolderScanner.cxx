@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <filesystem>
+
 using namespace cnnslicer;
 using namespace cnnslicer::testing;
 
@@ -70,4 +73,41 @@ TEST(ImageFolderScannerErrors, NoClassFoldersMissingRootOrAFile)
                         { root.file("a.png"), "is not a folder" });
   expectMessageContains(datasetErrorMessage([&] { scanImageFolder(root.file("absent")); }),
                         { root.file("absent"), "folder not found" });
+}
+
+// Links to folders are followed (as torchvision does), but each real folder is listed
+// once: two links to one folder do not double its images.
+TEST(ImageFolderScanner, FolderReachedThroughTwoLinksIsListedOnce)
+{
+  TemporaryFolder root;
+  writeFile(root.file("cat/shared/a.png"), {});
+  writeFile(root.file("dog/d.png"), {});
+  std::filesystem::create_directory_symlink("shared", root.file("cat/link1"));
+  std::filesystem::create_directory_symlink("shared", root.file("cat/link2"));
+  const ImageFolderScan scan = scanImageFolder(root.path().string());
+  ASSERT_EQ(scan.Images.size(), 2u);
+  EXPECT_EQ(scan.Images[1].Path, root.file("dog/d.png"));
+  EXPECT_EQ(scan.Images[0].Label, 0);
+}
+
+// Found by fuzzing (Testing/Fuzz/regressions/image_folder): links back to a parent folder
+// made the walk loop until the kernel's 40-link limit, and two of them per level made it
+// exponential (a timeout). A cycle is now refused at once.
+TEST(ImageFolderScannerErrors, LinkBackToAContainingFolderIsACycle)
+{
+  TemporaryFolder root;
+  writeFile(root.file("cat/a/1.png"), {});
+  std::filesystem::create_directory_symlink("..", root.file("cat/a/up1"));
+  std::filesystem::create_directory_symlink("..", root.file("cat/a/up2"));
+  const auto start = std::chrono::steady_clock::now();
+  const std::string message = datasetErrorMessage([&] { scanImageFolder(root.path().string()); });
+  const double seconds =
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // Either link may be met first: directory order is the file system's.
+  expectMessageContains(message,
+                        { root.file("cat/a/up"),
+                          ": is a link back to the folder " + root.file("cat") +
+                            " that contains it (a cycle); remove the link, or point it at a "
+                            "folder outside the dataset" });
+  EXPECT_LT(seconds, 0.5);
 }

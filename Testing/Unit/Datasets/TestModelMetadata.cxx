@@ -77,6 +77,10 @@ TEST(ModelMetadataErrors, MalformedJsonOrNotAnObject)
   expectMessageContains(metadataError("{\"mean\": [0.1,}"), { Source, "malformed JSON", "line 1" });
   expectMessageContains(metadataError("[1, 2]"), { Source, "must be a JSON object, found array" });
   expectMessageContains(metadataError(""), { Source, "malformed JSON" });
+  // Found by fuzzing: nlohmann::json reports a number beyond a double as out_of_range, not
+  // as a parse error (Testing/Fuzz/regressions/model_metadata).
+  expectMessageContains(metadataError(R"({"mean": [1e319], "std": 1})"),
+                        { Source, "malformed JSON", "number overflow parsing '1e319'" });
 }
 
 TEST(ModelMetadataErrors, KeysOfTheWrongType)

@@ -309,3 +309,42 @@ TEST(NumpyLoaderErrors, WrongImageShapeMalformedHeaderAndMissingFile)
   expectMessageContains(datasetErrorMessage([&] { loadNumpyDataset(absent); }),
                         { absent, "file not found" });
 }
+
+// A header of nested brackets (a 1 MB version-2 header may hold a million) overflowed the
+// stack of the recursive header parser; now it is refused past 32 levels, while the
+// nesting of a real structured dtype still parses (and is refused as structured).
+TEST(NumpyLoaderErrors, DeeplyNestedHeaderIsRefusedNotAStackOverflow)
+{
+  TemporaryFolder folder;
+  const std::string path = folder.file("nested.npy");
+  writeFile(path, npyBytesWithDict(2, "{'descr': " + std::string(1000000, '['), {}));
+  expectMessageContains(datasetErrorMessage([&] { loadNumpyDataset(path); }),
+                        { path,
+                          "malformed .npy header: brackets nested deeper than 32 levels at "
+                          "character 42",
+                          "save the array again with numpy.save" });
+
+  writeFile(path,
+            npyBytesWithDict(1,
+                             "{'descr': [('a', [('b', [('c', '<i4', (2, 2))])])], "
+                             "'fortran_order': False, 'shape': (2,), }",
+                             Bytes(32, 0)));
+  expectMessageContains(datasetErrorMessage([&] { loadNumpyDataset(path); }),
+                        { path, "unsupported dtype: a structured array" });
+}
+
+// Found by the audit: a zero extent makes the payload empty whatever the other extents
+// say, so 2^40 channels passed the file-size check and sized preprocessing's tables.
+TEST(NumpyLoaderErrors, ShapeWithAZeroExtentIsRefused)
+{
+  TemporaryFolder folder;
+  const std::string path = folder.file("empty.npy");
+  writeFile(path, npyBytes(1, "|u1", { 1, 1ull << 40, 0, 1ull << 40 }, {}));
+  expectMessageContains(datasetErrorMessage([&] { loadNumpyDataset(path); }),
+                        { path + ": images array has shape (1, 1099511627776, 0, 1099511627776), "
+                                 "which holds no pixels (a dimension is 0); save at least one "
+                                 "image of at least 1 x 1 pixels" });
+  writeFile(path, npyBytes(1, "<f4", { 0, 28, 28 }, {}));
+  expectMessageContains(datasetErrorMessage([&] { loadNumpyDataset(path); }),
+                        { "shape (0, 28, 28), which holds no pixels" });
+}
