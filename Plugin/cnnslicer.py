@@ -23,7 +23,8 @@ from paraview import simple
 
 __all__ = ["open_model", "discrete_entropy", "continuous_entropy", "layer_table", "channel_table",
            "sample_table", "save_tables", "print_layer_table", "plot_layer_entropy", "render_network",
-           "information_plane", "information_plane_table", "plot_information_plane"]
+           "information_plane", "information_plane_table", "plot_information_plane",
+           "render_layer_maps"]
 
 # Short estimator names -> the filter's enumeration texts.
 ESTIMATORS = {
@@ -274,4 +275,39 @@ def plot_information_plane(plane, path, layers=None, title=None, size=(1200, 800
     chart.LegendFontSize = 12
     chart.ViewSize = list(size)
     simple.SaveScreenshot(path, chart, ImageResolution=list(size))
+    return path
+
+
+def render_layer_maps(entropy, layer, path, array="entropy", title=None, size=(1400, 1000)):
+    """Every channel of the layer named ``layer`` side by side (Feature Map Mosaic: one H x W
+    tile per channel, labelled with its index), coloured by the point array ``array`` of the
+    filter's port 0 (per-neuron entropy in bits by default), saved as a PNG. Needs X."""
+    data = _fetch(entropy, 0)
+    names = [data.GetMetaData(i).Get(data.NAME()) for i in range(data.GetNumberOfPartitionedDataSets())]
+    if layer not in names:
+        raise ValueError("no layer %r in the output; layers: %s" % (layer, ", ".join(names)))
+    view = simple.CreateView("RenderView")
+    simple.AssignViewToLayout(view=view, layout=simple.CreateLayout("CNNSlicer " + layer), hint=0)
+    display = simple.Show(simple.OutputPort(entropy, 0), view)
+    display.SetRepresentationType("Feature Map Mosaic")
+    display.MosaicLayer = names.index(layer)
+    display.MosaicTileLabels = 1
+    simple.ColorBy(display, ("POINTS", array))
+    display.RescaleTransferFunctionToDataRange(False, True)
+    display.SetScalarBarVisibility(view, True)
+    bar = simple.GetScalarBar(simple.GetColorTransferFunction(array), view)
+    bar.Title = "%s (bits)" % array.replace("_", " ")
+    bar.ComponentTitle = ""
+    bar.TitleFontSize = 14
+    bar.LabelFontSize = 12
+    view.OrientationAxesVisibility = 0
+    view.InteractionMode = "2D"
+    if title:
+        text = simple.Text(registrationName="title " + layer, Text=title)
+        label = simple.Show(text, view)
+        label.WindowLocation = "Upper Center"
+        label.FontSize = 16
+    view.ViewSize = list(size)
+    view.ResetCamera(False)
+    simple.SaveScreenshot(path, view, ImageResolution=list(size))
     return path

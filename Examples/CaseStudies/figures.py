@@ -1,0 +1,127 @@
+"""ParaView figures of the case studies: line and bar charts of rows of numbers, and the
+channel-entropy heatmap. Every figure has a title, axis titles with units and a legend."""
+import os
+
+from paraview import simple
+
+
+def chart(path, table_rows, x, series, title, xlabel, ylabel, labels=None, bars=False,
+          size=(1200, 700), y_range=None, markers=True):
+    """A ParaView line (or bar) chart of columns of rows (dicts), saved as a PNG."""
+    from vtkmodules.vtkCommonCore import vtkDoubleArray, vtkStringArray
+    from vtkmodules.vtkCommonDataModel import vtkTable
+    table = vtkTable()
+    for column in [x] + list(series):
+        array = vtkDoubleArray()
+        array.SetName(column)
+        for row in table_rows:
+            value = row.get(column)
+            array.InsertNextValue(float(value) if value not in (None, "") else float("nan"))
+        table.AddColumn(array)
+    if labels:
+        names = vtkStringArray()
+        names.SetName("label")
+        for row in table_rows:
+            names.InsertNextValue(str(row.get(labels, "")))
+        table.AddColumn(names)
+    producer = simple.TrivialProducer(registrationName=os.path.basename(path))
+    producer.GetClientSideObject().SetOutput(table)
+    view = simple.CreateView("XYBarChartView" if bars else "XYChartView")
+    layout = simple.CreateLayout(os.path.basename(path))
+    simple.AssignViewToLayout(view=view, layout=layout, hint=0)
+    display = simple.Show(producer, view)
+    display.UseIndexForXAxis = 0
+    display.XArrayName = x
+    display.SeriesVisibility = list(series)
+    display.SeriesLabel = [item for s in series for item in (s, series[s])]
+    if not bars:
+        display.SeriesLineThickness = [item for s in series for item in (s, "3")]
+        if markers:
+            display.SeriesMarkerStyle = [item for s in series for item in (s, "4")]
+    view.ChartTitle = title
+    view.BottomAxisTitle = xlabel
+    view.LeftAxisTitle = ylabel
+    view.ChartTitleFontSize = 16
+    view.LeftAxisTitleFontSize = 14
+    view.BottomAxisTitleFontSize = 14
+    view.LegendFontSize = 12
+    if y_range:
+        view.LeftAxisUseCustomRange = 1
+        view.LeftAxisRangeMinimum, view.LeftAxisRangeMaximum = y_range
+    view.ViewSize = list(size)
+    simple.SaveScreenshot(path, view, ImageResolution=list(size))
+    simple.Delete(display)
+    simple.Delete(view)
+    simple.RemoveLayout(layout)
+    simple.Delete(producer)
+    return path
+
+
+def render_channel_heatmap(rows, path, title, size=(1400, 900)):
+    """Heatmap of channel entropy: one image row per layer with several channels (bottom =
+    first), one pixel column per channel; NaN (grey) where a layer has fewer channels."""
+    from vtkmodules.vtkCommonCore import vtkDoubleArray
+    from vtkmodules.vtkCommonDataModel import vtkImageData
+    layers = []
+    for r in rows:
+        if (r["layer_index"], r["layer_name"]) not in layers:
+            layers.append((r["layer_index"], r["layer_name"]))
+    layers.sort()
+    width = 1 + max(r["channel"] for r in rows)
+    row_of = {name: i for i, (_, name) in enumerate(layers)}
+    image = vtkImageData()
+    image.SetDimensions(width, len(layers), 1)
+    # Rows as tall as the image is wide over two, so that a layer row stays visible.
+    image.SetSpacing(1.0, max(1.0, 0.5 * width / len(layers)), 1.0)
+    values = vtkDoubleArray()
+    values.SetName("channel_entropy")
+    values.SetNumberOfTuples(width * len(layers))
+    values.Fill(float("nan"))
+    for r in rows:
+        values.SetValue(row_of[r["layer_name"]] * width + r["channel"], r["H"])
+    image.GetPointData().SetScalars(values)
+    producer = simple.TrivialProducer(registrationName="channel heatmap")
+    producer.GetClientSideObject().SetOutput(image)
+    view = simple.CreateView("RenderView")
+    layout = simple.CreateLayout("channel heatmap")
+    simple.AssignViewToLayout(view=view, layout=layout, hint=0)
+    display = simple.Show(producer, view)
+    display.SetRepresentationType("Slice")
+    simple.ColorBy(display, ("POINTS", "channel_entropy"))
+    lut = simple.GetColorTransferFunction("channel_entropy")
+    lut.ApplyPreset("Viridis (matplotlib)", True)
+    # After the preset, which sets its own NaN colour: grey for "no such channel".
+    lut.NanColor = [0.85, 0.85, 0.85]
+    display.RescaleTransferFunctionToDataRange(False, True)
+    display.SetScalarBarVisibility(view, True)
+    bar = simple.GetScalarBar(lut, view)
+    bar.Title = "channel entropy (bits)"
+    bar.ComponentTitle = ""
+    view.AxesGrid.Visibility = 1
+    view.AxesGrid.XTitle = "channel"
+    view.AxesGrid.YTitle = ""
+    # Numbers on the channel axis only (the edges at min and max Y); rows are named in the title.
+    view.AxesGrid.AxesToLabel = 0x02 | 0x10
+    view.OrientationAxesVisibility = 0
+    view.InteractionMode = "2D"
+    legend = "rows, bottom to top: " + ", ".join("%d %s" % (i, n) for i, (_, n) in enumerate(layers))
+    words, lines = legend.split(" "), [""]
+    for word in words:
+        if len(lines[-1]) + len(word) > 150:
+            lines.append("")
+        lines[-1] += word + " "
+    text = simple.Text(registrationName="heatmap title", Text=title + "\n" + "\n".join(lines))
+    label = simple.Show(text, view)
+    label.WindowLocation = "Upper Center"
+    label.FontSize = 13
+    view.ViewSize = list(size)
+    view.ResetCamera(False)
+    view.GetActiveCamera().Zoom(0.85)
+    simple.SaveScreenshot(path, view, ImageResolution=list(size))
+    for proxy in (label, display):
+        simple.Delete(proxy)
+    simple.Delete(text)
+    simple.Delete(view)
+    simple.RemoveLayout(layout)
+    simple.Delete(producer)
+    return path
