@@ -465,6 +465,8 @@ int vtkCNNFeatureMapMosaic::RequestData(vtkInformation*,
           title += "  " + part;
         }
       }
+      // Where names overlap, the wider mosaic keeps its name: a narrow layer (the input,
+      // a dense layer) gives way to the convolution beside it.
       layerLabels.Add(corners[s].X,
                       corners[s].Y + layout.mosaicHeight(),
                       layout.mosaicWidth(),
@@ -473,7 +475,7 @@ int vtkCNNFeatureMapMosaic::RequestData(vtkInformation*,
                       k,
                       -1,
                       nan,
-                      count - k);
+                      static_cast<int>(layout.mosaicWidth()));
 
       this->UpdateProgress(static_cast<double>(s + 1) / static_cast<double>(shown.size()));
       if (this->CheckAbort())
