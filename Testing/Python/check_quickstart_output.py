@@ -1,5 +1,5 @@
 """Checks what Examples/quickstart.py wrote (ctest, after the quickstart ran on a reduced
-setting): one CSV row per layer of the model with finite entropies in bits, both PNGs and
+setting): one CSV row per layer of the model with finite entropies in bits, the PNGs and
 the state file. Usage: check_quickstart_output.py DIR EXPECTED_LAYERS"""
 import csv
 import math
@@ -22,7 +22,8 @@ if [r["layer_name"] for r in rows][:1] != ["input"] or rows[-1]["layer_name"] !=
 with open(os.path.join(directory, "channel_entropy.csv"), newline="") as f:
     if len(list(csv.DictReader(f))) < expected_layers:
         problems.append("channel_entropy.csv has fewer rows than layers")
-for name in ("entropy_through_network.png", "network_entropy.png", "cnnslicer.pvsm"):
+for name in ("entropy_through_network.png", "network_entropy.png", "feature_map_mosaic.png",
+             "cnnslicer.pvsm"):
     path = os.path.join(directory, name)
     if not os.path.isfile(path) or os.path.getsize(path) < 1000:
         problems.append("%s is missing or empty" % name)
