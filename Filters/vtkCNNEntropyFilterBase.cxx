@@ -300,24 +300,10 @@ int vtkCNNEntropyFilterBase::RequestData(vtkInformation*,
     const auto points = static_cast<std::size_t>(activations->GetNumberOfTuples());
 
     // Progress of this layer maps onto its share of the whole run.
-    struct ProgressState
-    {
-      vtkCNNEntropyFilterBase* Filter;
-      double Begin;
-      double End;
-      bool Aborted;
-    } state{ this,
-             static_cast<double>(b) / blocks.size(),
-             static_cast<double>(b + 1) / blocks.size(),
-             false };
-    layer.Progress.ClientData = &state;
-    layer.Progress.Callback = [](double fraction, void* data)
-    {
-      auto s = static_cast<ProgressState*>(data);
-      s->Filter->UpdateProgress(s->Begin + (s->End - s->Begin) * fraction);
-      s->Aborted = s->Filter->CheckAbort();
-      return !s->Aborted;
-    };
+    vtkCNNProgressShare state{ this,
+                               static_cast<double>(b) / blocks.size(),
+                               static_cast<double>(b + 1) / blocks.size() };
+    layer.Progress = state.Sink();
 
     vtkCNNLayerEntropy result;
     try

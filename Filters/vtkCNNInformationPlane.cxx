@@ -276,24 +276,11 @@ bool vtkCNNInformationPlane::ComputeTimeStep(vtkDataObject* input,
       return false;
     }
 
-    struct ProgressState
-    {
-      vtkCNNInformationPlane* Filter;
-      double Begin;
-      double End;
-      bool Aborted;
-    } state{ this,
-             progressBegin + (progressEnd - progressBegin) * b / blocks.size(),
-             progressBegin + (progressEnd - progressBegin) * (b + 1) / blocks.size(),
-             false };
-    layer.Progress.ClientData = &state;
-    layer.Progress.Callback = [](double fraction, void* data)
-    {
-      auto s = static_cast<ProgressState*>(data);
-      s->Filter->UpdateProgress(s->Begin + (s->End - s->Begin) * fraction);
-      s->Aborted = s->Filter->CheckAbort();
-      return !s->Aborted;
-    };
+    vtkCNNProgressShare state{ this,
+                               progressBegin + (progressEnd - progressBegin) * b / blocks.size(),
+                               progressBegin +
+                                 (progressEnd - progressBegin) * (b + 1) / blocks.size() };
+    layer.Progress = state.Sink();
 
     cnnslicer::RepresentationEntropy result;
     try

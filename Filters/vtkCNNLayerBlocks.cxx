@@ -1,5 +1,6 @@
 #include "vtkCNNLayerBlocks.h"
 
+#include "vtkAlgorithm.h"
 #include "vtkCompositeDataSet.h"
 #include "vtkDataArray.h"
 #include "vtkDataObjectTree.h"
@@ -163,6 +164,20 @@ std::string vtkCNNPrepareLayerInput(const vtkCNNLayerBlock& block,
     layer.Grouping = cnnslicer::SampleGrouping::all(samples);
   }
   return std::string();
+}
+
+cnnslicer::Progress vtkCNNProgressShare::Sink()
+{
+  cnnslicer::Progress progress;
+  progress.ClientData = this;
+  progress.Callback = [](double fraction, void* data)
+  {
+    auto share = static_cast<vtkCNNProgressShare*>(data);
+    share->Algorithm->UpdateProgress(share->Begin + (share->End - share->Begin) * fraction);
+    share->Aborted = share->Algorithm->CheckAbort();
+    return !share->Aborted;
+  };
+  return progress;
 }
 
 void vtkCNNTableBuilder::Set(const std::string& name, double value)

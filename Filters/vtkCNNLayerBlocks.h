@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+class vtkAlgorithm;
 class vtkDataArray;
 class vtkDataObject;
 class vtkFieldData;
@@ -68,6 +69,22 @@ std::string vtkCNNPrepareLayerInput(const vtkCNNLayerBlock& block,
                                     vtkCNNLayerInput& layer,
                                     vtkSmartPointer<vtkFloatArray>& converted,
                                     vtkDataArray*& labels);
+
+/**
+ * Reports a core computation's progress as the share [Begin, End] of @p Algorithm's
+ * progress, and passes a user abort (vtkAlgorithm::CheckAbort) back to the core as a
+ * cancel. Must outlive the computation that uses Sink().
+ */
+struct vtkCNNProgressShare
+{
+  vtkAlgorithm* Algorithm = nullptr;
+  double Begin = 0.0;
+  double End = 1.0;
+  /// Set once the user asked to stop.
+  bool Aborted = false;
+
+  cnnslicer::Progress Sink();
+};
 
 /// Collects rows of a vtkTable column by column; missing cells become NaN / "".
 class vtkCNNTableBuilder

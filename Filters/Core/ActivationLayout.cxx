@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <stdexcept>
 
 namespace cnnslicer
 {
@@ -28,6 +29,39 @@ std::string ActivationLayout<T>::validate() const
 
 template struct ActivationLayout<float>;
 template struct ActivationLayout<double>;
+
+template<typename T>
+void requireValidInputs(const ActivationLayout<T>& layout,
+                        const SampleGrouping& grouping,
+                        const std::string& optionsProblem)
+{
+  std::string problem = optionsProblem;
+  if (problem.empty())
+  {
+    problem = layout.validate();
+  }
+  if (problem.empty() && grouping.numberOfSamples() != layout.NumberOfSamples)
+  {
+    problem = "the sample grouping has " + std::to_string(grouping.numberOfSamples()) +
+              " entries but the activations have " + std::to_string(layout.NumberOfSamples) +
+              " samples";
+  }
+  if (problem.empty() && (grouping.numberOfGroups() == 0 || grouping.selectedCount() == 0))
+  {
+    problem = "no sample is selected (the class selection matches no label)";
+  }
+  if (!problem.empty())
+  {
+    throw std::invalid_argument(problem);
+  }
+}
+
+template void requireValidInputs<float>(const ActivationLayout<float>&,
+                                        const SampleGrouping&,
+                                        const std::string&);
+template void requireValidInputs<double>(const ActivationLayout<double>&,
+                                         const SampleGrouping&,
+                                         const std::string&);
 
 SampleGrouping SampleGrouping::all(std::size_t numberOfSamples)
 {

@@ -69,4 +69,15 @@ public:
   bool HasClasses = false;
 };
 
+/**
+ * @brief The checks every estimator makes before it runs: throws std::invalid_argument
+ * with @p optionsProblem when that is not empty (the estimator's own options), else with
+ * what is wrong with @p layout, a @p grouping of another size, or a grouping that selects
+ * no sample.
+ */
+template<typename T>
+void requireValidInputs(const ActivationLayout<T>& layout,
+                        const SampleGrouping& grouping,
+                        const std::string& optionsProblem);
+
 } // namespace cnnslicer

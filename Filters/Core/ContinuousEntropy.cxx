@@ -498,32 +498,6 @@ MixedEntropy mixedEntropy(const ContinuousEntropyOptions& options,
 namespace
 {
 
-template<typename T>
-void validateContinuousInputs(const ActivationLayout<T>& layout,
-                              const SampleGrouping& grouping,
-                              const ContinuousEntropyOptions& options)
-{
-  std::string problem = options.validate();
-  if (problem.empty())
-  {
-    problem = layout.validate();
-  }
-  if (problem.empty() && grouping.numberOfSamples() != layout.NumberOfSamples)
-  {
-    problem = "the sample grouping has " + std::to_string(grouping.numberOfSamples()) +
-              " entries but the activations have " + std::to_string(layout.NumberOfSamples) +
-              " samples";
-  }
-  if (problem.empty() && grouping.numberOfGroups() == 0)
-  {
-    problem = "no sample is selected (the class selection matches no label)";
-  }
-  if (!problem.empty())
-  {
-    throw std::invalid_argument(problem);
-  }
-}
-
 /// Finite observations of one variable, split by group, ready for the estimators.
 struct GroupedObservations
 {
@@ -642,7 +616,7 @@ bool computeContinuousEntropy(const ActivationLayout<T>& layout,
                               int threads,
                               const Progress& progress)
 {
-  validateContinuousInputs(layout, grouping, options);
+  requireValidInputs(layout, grouping, options.validate());
   const int groups = grouping.numberOfGroups();
   const bool keepGroups = grouping.hasClasses();
   const std::size_t channels = layout.NumberOfChannels;

@@ -471,32 +471,6 @@ std::vector<ValueRange> binningRanges(const ActivationLayout<T>& layout,
   return ranges;
 }
 
-template<typename T>
-void validateInputs(const ActivationLayout<T>& layout,
-                    const SampleGrouping& grouping,
-                    const DiscreteEntropyOptions& options)
-{
-  std::string problem = options.validate();
-  if (problem.empty())
-  {
-    problem = layout.validate();
-  }
-  if (problem.empty() && grouping.numberOfSamples() != layout.NumberOfSamples)
-  {
-    problem = "the sample grouping has " + std::to_string(grouping.numberOfSamples()) +
-              " entries but the activations have " + std::to_string(layout.NumberOfSamples) +
-              " samples";
-  }
-  if (problem.empty() && grouping.numberOfGroups() == 0)
-  {
-    problem = "no sample is selected (the class selection matches no label)";
-  }
-  if (!problem.empty())
-  {
-    throw std::invalid_argument(problem);
-  }
-}
-
 } // namespace
 
 template<typename T>
@@ -507,7 +481,7 @@ bool computeDiscreteEntropy(const ActivationLayout<T>& layout,
                             int threads,
                             const Progress& progress)
 {
-  validateInputs(layout, grouping, options);
+  requireValidInputs(layout, grouping, options.validate());
   const int bins = options.Bins;
   const int groups = grouping.numberOfGroups();
   const bool hasClasses = grouping.hasClasses();
@@ -659,7 +633,7 @@ bool computeSampleEntropy(const ActivationLayout<T>& layout,
                           int threads,
                           const Progress& progress)
 {
-  validateInputs(layout, grouping, options);
+  requireValidInputs(layout, grouping, options.validate());
   const int bins = options.Bins;
   const std::size_t samples = layout.NumberOfSamples;
   const std::size_t channels = layout.NumberOfChannels;

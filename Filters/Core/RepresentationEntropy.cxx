@@ -10,24 +10,18 @@ namespace cnnslicer
 
 std::string RepresentationEntropyOptions::validate() const
 {
-  if (Bins < MinimumBins || Bins > MaximumBins)
-  {
-    return "number of bins " + std::to_string(Bins) + " is outside [" +
-           std::to_string(MinimumBins) + ", " + std::to_string(MaximumBins) + "]";
-  }
   if (Range == RangeMode::Channel)
   {
     return "the representation entropy bins every neuron on one grid: use the layer range "
            "or a fixed range, not per-channel ranges";
   }
-  if (Range == RangeMode::Fixed &&
-      !(std::isfinite(FixedRange.Low) && std::isfinite(FixedRange.High) &&
-        FixedRange.Low <= FixedRange.High))
-  {
-    return "the fixed range [" + std::to_string(FixedRange.Low) + ", " +
-           std::to_string(FixedRange.High) + "] is not a finite interval with low <= high";
-  }
-  return std::string();
+  // Bins and fixed range: the same rules as the discrete estimator's.
+  DiscreteEntropyOptions discrete;
+  discrete.Bins = Bins;
+  discrete.Range = Range;
+  discrete.FixedRange = FixedRange;
+  discrete.Unit = Unit;
+  return discrete.validate();
 }
 
 namespace
@@ -120,25 +114,7 @@ bool computeRepresentationEntropy(const ActivationLayout<T>& layout,
                                   int threads,
                                   const Progress& progress)
 {
-  std::string problem = options.validate();
-  if (problem.empty())
-  {
-    problem = layout.validate();
-  }
-  if (problem.empty() && grouping.numberOfSamples() != layout.NumberOfSamples)
-  {
-    problem = "the sample grouping has " + std::to_string(grouping.numberOfSamples()) +
-              " entries but the activations have " + std::to_string(layout.NumberOfSamples) +
-              " samples";
-  }
-  if (problem.empty() && grouping.selectedCount() == 0)
-  {
-    problem = "no sample is selected (the class selection matches no label)";
-  }
-  if (!problem.empty())
-  {
-    throw std::invalid_argument(problem);
-  }
+  requireValidInputs(layout, grouping, options.validate());
 
   result = RepresentationEntropy();
   const std::size_t samples = layout.NumberOfSamples;

@@ -447,21 +447,7 @@ bool computeVectorEntropy(const ActivationLayout<T>& layout,
                           ScopeEntropy& result,
                           const Progress& progress)
 {
-  std::string problem = options.validate();
-  if (problem.empty())
-  {
-    problem = layout.validate();
-  }
-  if (problem.empty() && grouping.numberOfSamples() != layout.NumberOfSamples)
-  {
-    problem = "the sample grouping has " + std::to_string(grouping.numberOfSamples()) +
-              " entries but the activations have " + std::to_string(layout.NumberOfSamples) +
-              " samples";
-  }
-  if (!problem.empty())
-  {
-    throw std::invalid_argument(problem);
-  }
+  requireValidInputs(layout, grouping, options.validate());
   const std::size_t variables = scope == VectorScope::Channel ? layout.NumberOfChannels : 1;
   const std::size_t dimension =
     scope == VectorScope::Channel ? layout.pointsPerChannel() : layout.NumberOfPoints;
