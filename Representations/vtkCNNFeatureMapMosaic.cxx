@@ -269,41 +269,42 @@ struct LabelSet
 {
   vtkNew<vtkPoints> Points;
   vtkNew<vtkStringArray> Text;
+  vtkNew<vtkStringArray> ShortText;
   vtkNew<vtkIntArray> Layer;
   vtkNew<vtkIntArray> Channel;
   vtkNew<vtkDoubleArray> Value;
-  vtkNew<vtkIntArray> Priority;
   vtkNew<vtkDoubleArray> Width;
   vtkNew<vtkDoubleArray> Height;
 
   LabelSet()
   {
     this->Text->SetName("label");
+    this->ShortText->SetName("short_label");
     this->Layer->SetName("layer");
     this->Channel->SetName("channel");
     this->Value->SetName("value");
-    this->Priority->SetName("priority");
     this->Width->SetName("tile_width");
     this->Height->SetName("tile_height");
   }
 
-  /// A label at (x, y) for a box of @p width x @p height pixels (a tile, or a mosaic).
+  /// A label at (x, y) for a box of @p width x @p height pixels (a tile, or a mosaic),
+  /// with a shorter text for when the full one does not fit.
   void Add(double x,
            double y,
            double width,
            double height,
            const std::string& text,
+           const std::string& shortText,
            int layer,
            int channel,
-           double value,
-           int priority)
+           double value)
   {
     this->Points->InsertNextPoint(x, y, 0.0);
     this->Text->InsertNextValue(text);
+    this->ShortText->InsertNextValue(shortText);
     this->Layer->InsertNextValue(layer);
     this->Channel->InsertNextValue(channel);
     this->Value->InsertNextValue(value);
-    this->Priority->InsertNextValue(priority);
     this->Width->InsertNextValue(width);
     this->Height->InsertNextValue(height);
   }
@@ -320,10 +321,10 @@ struct LabelSet
     output->SetVerts(vertices);
     vtkPointData* pointData = output->GetPointData();
     pointData->AddArray(this->Text);
+    pointData->AddArray(this->ShortText);
     pointData->AddArray(this->Layer);
     pointData->AddArray(this->Channel);
     pointData->AddArray(this->Value);
-    pointData->AddArray(this->Priority);
     pointData->AddArray(this->Width);
     pointData->AddArray(this->Height);
   }
@@ -438,25 +439,22 @@ int vtkCNNFeatureMapMosaic::RequestData(vtkInformation*,
       {
         const auto origin = layout.tileOrigin(static_cast<std::size_t>(c));
         const double value = values.empty() ? nan : values[c];
-        std::string text = std::to_string(c);
-        if (std::isfinite(value))
-        {
-          text += ": " + FormatValue(value);
-        }
+        const std::string index = std::to_string(c);
         tileLabels.Add(corners[s].X + origin.X,
                        corners[s].Y + origin.Y,
                        static_cast<double>(layout.width()),
                        static_cast<double>(layout.height()),
-                       text,
+                       std::isfinite(value) ? index + ": " + FormatValue(value) : index,
+                       index,
                        k,
                        c,
-                       value,
-                       channels - c);
+                       value);
       }
 
       vtkFieldData* fieldData = image->GetFieldData();
-      const std::string name = FieldString(fieldData, "layer_name");
-      std::string title = name.empty() ? "layer " + std::to_string(k) : name;
+      const std::string layerName = FieldString(fieldData, "layer_name");
+      const std::string name = layerName.empty() ? "layer " + std::to_string(k) : layerName;
+      std::string title = name;
       for (const char* extra : { "layer_type", "output_shape" })
       {
         const std::string part = FieldString(fieldData, extra);
@@ -465,17 +463,15 @@ int vtkCNNFeatureMapMosaic::RequestData(vtkInformation*,
           title += "  " + part;
         }
       }
-      // Where names overlap, the wider mosaic keeps its name: a narrow layer (the input,
-      // a dense layer) gives way to the convolution beside it.
       layerLabels.Add(corners[s].X,
                       corners[s].Y + layout.mosaicHeight(),
                       layout.mosaicWidth(),
                       layout.mosaicHeight(),
                       title,
+                      name,
                       k,
                       -1,
-                      nan,
-                      static_cast<int>(layout.mosaicWidth()));
+                      nan);
 
       this->UpdateProgress(static_cast<double>(s + 1) / static_cast<double>(shown.size()));
       if (this->CheckAbort())

@@ -24,14 +24,14 @@
  * shows only the k-th image of the input (the reader's layer k).
  *
  * Output port 1: one point per tile at its lower-left corner, with `label` (the channel
- * index, and the tile's value of TileLabelArrayName when the layer has it), `channel`,
- * `layer`, `value`, `priority` (earlier channels first) and `tile_width`/`tile_height`
- * (for drawing a label only when its tile is large enough). The value is the field-data array
+ * index, and the tile's value of TileLabelArrayName when the layer has it), `short_label`
+ * (the index alone), `channel`, `layer`, `value` and `tile_width`/`tile_height` (so that a
+ * label is drawn only when its tile can hold it). The value is the field-data array
  * `channel_<TileLabelArrayName>` (one entry per channel) when the image carries one, else
  * the mean of the finite values of the one-component point array TileLabelArrayName over
  * the tile: with the default `entropy` of the CNN entropy filters, the mean per-neuron
  * entropy of the channel. Output port 2: one point per layer at the upper-left corner of
- * its mosaic, labelled with the layer's name, type and shape, with priority = mosaic width.
+ * its mosaic, `label` = the layer's name, type and shape, `short_label` = its name.
  */
 #ifndef vtkCNNFeatureMapMosaic_h
 #define vtkCNNFeatureMapMosaic_h

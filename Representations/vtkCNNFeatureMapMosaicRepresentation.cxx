@@ -8,14 +8,12 @@
 #include "vtkDataArray.h"
 #include "vtkInformation.h"
 #include "vtkInformationVector.h"
-#include "vtkLabelPlacementMapper.h"
-#include "vtkLabelRenderStrategy.h"
+#include "vtkLabeledDataMapper.h"
 #include "vtkMapper.h"
 #include "vtkObjectFactory.h"
 #include "vtkPVRenderView.h"
 #include "vtkPVTrivialProducer.h"
 #include "vtkPointData.h"
-#include "vtkPointSetToLabelHierarchy.h"
 #include "vtkPoints.h"
 #include "vtkPolyData.h"
 #include "vtkRenderWindow.h"
@@ -28,6 +26,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 vtkStandardNewMacro(vtkCNNFeatureMapMosaicRepresentation);
 
@@ -36,8 +35,10 @@ namespace
 /// Ports of the representation's extra pieces (port 0 is the geometry).
 constexpr int TileLabelPort = 1;
 constexpr int LayerLabelPort = 2;
-/// Pixels between a label's text and the edge of its box (vtkLabelPlacementMapper margin).
+/// Pixels kept free around a label's text when deciding whether it fits.
 constexpr double LabelMargin = 2.0;
+/// A tile label may take at most this share of its tile's height.
+constexpr double TileLabelHeightShare = 1.0 / 3.0;
 
 /// Pixels per unit of length in the plane of the camera's focal point.
 double PixelsPerUnit(vtkRenderer* renderer)
@@ -75,27 +76,18 @@ void vtkCNNFeatureMapMosaicRepresentation::SetUpLabelLayer(LabelLayer& layer, bo
 {
   layer.Labels = vtkSmartPointer<vtkPolyData>::New();
   layer.Shown = layer.Labels;
-  layer.Hierarchy->SetInputDataObject(layer.Shown);
-  layer.Hierarchy->SetLabelArrayName("label");
-  layer.Hierarchy->SetPriorityArrayName("priority");
-  layer.Hierarchy->SetTextProperty(layer.Text);
   // Text grows right and up from its anchor: a tile label from the tile's lower-left
   // corner (inside the tile), a layer label from the mosaic's upper-left corner (above it).
-  // vtkLabelPlacementMapper draws the box of a top-justified label one text height below
-  // its text, so only bottom justification is used.
   layer.Text->SetJustificationToLeft();
   layer.Text->SetVerticalJustificationToBottom();
   layer.Text->SetBold(forLayers);
-  layer.Mapper->SetInputConnection(layer.Hierarchy->GetOutputPort());
-  layer.Mapper->GetRenderStrategy()->SetDefaultTextProperty(layer.Text);
   // A dark box behind the text keeps it readable on any colour map.
-  layer.Mapper->SetShapeToRect();
-  layer.Mapper->SetStyleToFilled();
-  layer.Mapper->SetBackgroundColor(0.0, 0.0, 0.0);
-  layer.Mapper->SetBackgroundOpacity(0.55);
-  layer.Mapper->SetMargin(LabelMargin);
-  // Labels may cover the whole view; overlapping ones are still left out.
-  layer.Mapper->SetMaximumLabelFraction(1.0);
+  layer.Text->SetBackgroundColor(0.0, 0.0, 0.0);
+  layer.Text->SetBackgroundOpacity(0.55);
+  layer.Mapper->SetInputDataObject(layer.Shown);
+  layer.Mapper->SetLabelModeToLabelFieldData();
+  layer.Mapper->SetFieldDataName("label");
+  layer.Mapper->SetLabelTextProperty(layer.Text);
   layer.Actor->SetMapper(layer.Mapper);
   layer.Actor->SetVisibility(false);
 }
@@ -248,16 +240,19 @@ int vtkCNNFeatureMapMosaicRepresentation::ProcessViewRequest(vtkInformationReque
       ++port;
     }
     auto* view = vtkPVRenderView::SafeDownCast(inInfo->Get(vtkPVView::VIEW()));
-    this->ShowLabelsThatFit(this->TileLabels, view != nullptr ? view->GetRenderer() : nullptr);
-    this->LayerLabels.Shown = this->LayerLabels.Labels;
-    this->LayerLabels.Hierarchy->SetInputDataObject(this->LayerLabels.Shown);
+    vtkRenderer* renderer = view != nullptr ? view->GetRenderer() : nullptr;
+    this->ShowLabelsThatFit(this->TileLabels, renderer, 0.0, TileLabelHeightShare);
+    // A layer name may run over the spacing after its mosaic, not into the next name.
+    this->ShowLabelsThatFit(this->LayerLabels, renderer, this->Mosaic->GetLayerSpacing(), 0.0);
     this->UpdateLabelActorVisibility();
   }
   return 1;
 }
 
 void vtkCNNFeatureMapMosaicRepresentation::ShowLabelsThatFit(LabelLayer& layer,
-                                                             vtkRenderer* renderer)
+                                                             vtkRenderer* renderer,
+                                                             double extraWidth,
+                                                             double heightShare)
 {
   vtkPolyData* labels = layer.Labels;
   vtkPointData* pointData = labels->GetPointData();
@@ -271,58 +266,73 @@ void vtkCNNFeatureMapMosaicRepresentation::ShowLabelsThatFit(LabelLayer& layer,
     layer.Shown = labels;
     layer.ShownIds.clear();
     layer.ShownFrom = nullptr;
-    layer.Hierarchy->SetInputDataObject(layer.Shown);
+    layer.Mapper->SetInputDataObject(layer.Shown);
     return;
   }
+  auto* shortText = vtkStringArray::SafeDownCast(pointData->GetAbstractArray("short_label"));
   if (layer.MeasuredTime < labels->GetMTime() || layer.MeasuredTime < layer.Text->GetMTime() ||
       layer.TextSize.size() != static_cast<std::size_t>(count))
   {
     vtkTextRenderer* textRenderer = vtkTextRenderer::GetInstance();
     const int dpi = renderer->GetRenderWindow()->GetDPI();
-    layer.TextSize.assign(static_cast<std::size_t>(count), { 0.0, 0.0 });
-    for (vtkIdType i = 0; i < count && textRenderer != nullptr; ++i)
+    auto measure = [&](vtkStringArray* strings, std::vector<std::array<double, 2>>& sizes)
     {
-      int box[4] = { 0, 0, 0, 0 };
-      if (textRenderer->GetBoundingBox(layer.Text, text->GetValue(i), box, dpi))
+      // A text that cannot be measured never fits.
+      const double unknown = std::numeric_limits<double>::infinity();
+      sizes.assign(static_cast<std::size_t>(count), { unknown, unknown });
+      for (vtkIdType i = 0; i < count && strings != nullptr && textRenderer != nullptr; ++i)
       {
-        layer.TextSize[i] = { box[1] - box[0] + 1 + 2 * LabelMargin,
-                              box[3] - box[2] + 1 + 2 * LabelMargin };
+        int box[4] = { 0, 0, 0, 0 };
+        if (textRenderer->GetBoundingBox(layer.Text, strings->GetValue(i), box, dpi))
+        {
+          sizes[i] = { box[1] - box[0] + 1 + 2 * LabelMargin,
+                       box[3] - box[2] + 1 + 2 * LabelMargin };
+        }
       }
-    }
+    };
+    measure(text, layer.TextSize);
+    measure(shortText, layer.ShortTextSize);
     layer.MeasuredTime.Modified();
   }
-  // A label needs its tile to be as wide as the text and three times as high, so that the
-  // box never covers more than the bottom third of the feature map.
   const double pixels = PixelsPerUnit(renderer);
-  std::vector<vtkIdType> fitting;
+  auto fits = [&](const std::array<double, 2>& size, vtkIdType i)
+  {
+    return size[0] <= (widths->GetComponent(i, 0) + extraWidth) * pixels &&
+           (heightShare <= 0.0 || size[1] <= heightShare * heights->GetComponent(i, 0) * pixels);
+  };
+  std::vector<vtkIdType> chosen;
   for (vtkIdType i = 0; i < count; ++i)
   {
-    if (layer.TextSize[i][0] <= widths->GetComponent(i, 0) * pixels &&
-        3.0 * layer.TextSize[i][1] <= heights->GetComponent(i, 0) * pixels)
+    if (fits(layer.TextSize[i], i))
     {
-      fitting.push_back(i);
+      chosen.push_back(i);
+    }
+    else if (fits(layer.ShortTextSize[i], i))
+    {
+      chosen.push_back(-1 - i);
     }
   }
-  if (fitting == layer.ShownIds && layer.ShownFrom == labels &&
-      layer.ShownTime > labels->GetMTime())
+  if (chosen == layer.ShownIds && layer.ShownFrom == labels && layer.ShownTime > labels->GetMTime())
   {
     return;
   }
   auto shown = vtkSmartPointer<vtkPolyData>::New();
   vtkNew<vtkPoints> points;
-  points->SetNumberOfPoints(static_cast<vtkIdType>(fitting.size()));
-  shown->GetPointData()->CopyAllocate(pointData, static_cast<vtkIdType>(fitting.size()));
-  for (std::size_t j = 0; j < fitting.size(); ++j)
+  vtkNew<vtkStringArray> shownText;
+  shownText->SetName("label");
+  for (const vtkIdType id : chosen)
   {
-    points->SetPoint(static_cast<vtkIdType>(j), labels->GetPoint(fitting[j]));
-    shown->GetPointData()->CopyData(pointData, fitting[j], static_cast<vtkIdType>(j));
+    const vtkIdType i = id >= 0 ? id : -1 - id;
+    points->InsertNextPoint(labels->GetPoint(i));
+    shownText->InsertNextValue(id >= 0 ? text->GetValue(i) : shortText->GetValue(i));
   }
   shown->SetPoints(points);
+  shown->GetPointData()->AddArray(shownText);
   layer.Shown = shown;
-  layer.ShownIds = std::move(fitting);
+  layer.ShownIds = std::move(chosen);
   layer.ShownFrom = labels;
   layer.ShownTime.Modified();
-  layer.Hierarchy->SetInputDataObject(layer.Shown);
+  layer.Mapper->SetInputDataObject(layer.Shown);
 }
 
 bool vtkCNNFeatureMapMosaicRepresentation::AddToView(vtkView* view)

@@ -14,8 +14,12 @@
  * lower-left corner, and the layer's name, type and shape above each layer's mosaic. A tile
  * label is drawn only while its tile is large enough on screen to hold it (as wide as the
  * text, three times as high), so that zoomed out the tiles are not hidden under text and
- * zoomed in every tile has its label; vtkLabelPlacementMapper then leaves out labels that
- * would still overlap (long layer names over narrow layers).
+ * zoomed in every tile has its label; a layer label only while it fits above its mosaic
+ * and the spacing after it. Where the full text does not fit, the short one may (the
+ * channel index without its value, the layer name without type and shape). Labels that fit their
+ * own box never overlap, so a plain vtkLabeledDataMapper draws them (vtkLabelPlacementMapper, which
+ * removes overlaps itself, loses labels in tiled screenshots and misplaces the box of top-justified
+ * text).
  *
  * Picking and selection on the tiles are not mapped back to the volume.
  */
@@ -32,8 +36,7 @@
 
 class vtkActor2D;
 class vtkCNNFeatureMapMosaic;
-class vtkLabelPlacementMapper;
-class vtkPointSetToLabelHierarchy;
+class vtkLabeledDataMapper;
 class vtkPolyData;
 class vtkRenderer;
 class vtkTextProperty;
@@ -84,29 +87,39 @@ private:
   vtkCNNFeatureMapMosaicRepresentation(const vtkCNNFeatureMapMosaicRepresentation&) = delete;
   void operator=(const vtkCNNFeatureMapMosaicRepresentation&) = delete;
 
-  /// Label points to text on screen, with overlapping labels left out.
+  /// Label points to text on screen, only the labels that fit their box.
   struct LabelLayer
   {
-    vtkNew<vtkPointSetToLabelHierarchy> Hierarchy;
-    vtkNew<vtkLabelPlacementMapper> Mapper;
+    vtkNew<vtkLabeledDataMapper> Mapper;
     vtkNew<vtkActor2D> Actor;
     vtkNew<vtkTextProperty> Text;
-    /// Every label of the data, and the ones drawn (input of Hierarchy).
+    /// Every label of the data, and the ones drawn (input of Mapper).
     vtkSmartPointer<vtkPolyData> Labels;
     vtkSmartPointer<vtkPolyData> Shown;
     bool Visible = true;
-    /// Size of each label's text box in pixels, measured when labels or font change.
+    /// Size in pixels of each label's text and short text, measured when labels or font
+    /// change.
     std::vector<std::array<double, 2>> TextSize;
+    std::vector<std::array<double, 2>> ShortTextSize;
     vtkTimeStamp MeasuredTime;
-    /// Which labels Shown holds, taken from which label set, when.
+    /// Which labels Shown holds (negative: -1 - id for the short text), taken from which
+    /// label set, when.
     std::vector<vtkIdType> ShownIds;
     vtkPolyData* ShownFrom = nullptr;
     vtkTimeStamp ShownTime;
   };
   void SetUpLabelLayer(LabelLayer& layer, bool forLayers);
   void UpdateLabelActorVisibility();
-  /// Draws the labels of @p layer whose tile holds them at the current zoom of @p renderer.
-  void ShowLabelsThatFit(LabelLayer& layer, vtkRenderer* renderer);
+  /**
+   * Draws the labels of @p layer that fit their box at the current zoom of @p renderer,
+   * the full text (`label`) or else the short one (`short_label`): text no wider than the
+   * box plus @p extraWidth, and, for @p heightShare > 0, no higher than that share of the
+   * box (the box is a label's tile_width x tile_height).
+   */
+  void ShowLabelsThatFit(LabelLayer& layer,
+                         vtkRenderer* renderer,
+                         double extraWidth,
+                         double heightShare);
 
   vtkNew<vtkCNNFeatureMapMosaic> Mosaic;
   LabelLayer TileLabels;

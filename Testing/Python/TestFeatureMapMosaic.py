@@ -180,6 +180,10 @@ check(np.allclose(tile_labels.Points[mine][:, :2], np.array(reference_layout(c, 
 layer_texts = [layer_labels.PointData["label"].GetValue(i) for i in range(layer_labels.GetNumberOfPoints())]
 check(len(layer_texts) == 13 and layer_texts[1] == "features.0  Conv2d  (6, 28, 28)",
       "layer labels: %s" % layer_texts[:3])
+# Shorter texts for when the full ones do not fit on screen: the name, the channel index.
+check(layer_labels.PointData["short_label"].GetValue(1) == "features.0" and
+      [tile_labels.PointData["short_label"].GetValue(i) for i in np.flatnonzero(mine)] ==
+      [str(i) for i in range(c)], "short labels")
 
 # --- One layer, user columns and gap. ---------------------------------------------------------
 mosaic.Layer = 1
