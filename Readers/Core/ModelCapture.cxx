@@ -357,10 +357,99 @@ public:
     return torch::from_blob(const_cast<float*>(batch), shape, torch::kFloat32);
   }
 
+  /**
+   * Rewrites the module's forward into Function and lists the layers; @p what names the
+   * module in messages ("'model.pt'").
+   */
+  void Rewrite(const std::string& what, CaptureGranularity granularity)
+  {
+    const auto forward = this->Module.find_method("forward");
+    if (!forward)
+    {
+      throw CaptureError(what + " has no forward method to run");
+    }
+    auto graph = jit::toGraphFunction(forward->function()).graph()->copy();
+    if (graph->inputs().size() != 2)
+    {
+      throw CaptureError("the forward method of " + what + " takes " +
+                         std::to_string(graph->inputs().size() - 1) +
+                         " inputs; CNNSlicer runs models whose forward takes one image batch");
+    }
+
+    GraphRewriter rewriter(graph);
+    rewriter.inlineAndCaptureModules();
+    this->Granularity = granularity;
+    if (granularity == CaptureGranularity::Modules && !rewriter.SawModuleCall)
+    {
+      // torch.jit.freeze inlines every module: only operations remain.
+      this->FellBack = true;
+      this->Granularity = CaptureGranularity::Operations;
+    }
+    if (this->Granularity == CaptureGranularity::Operations)
+    {
+      rewriter.captureOperations();
+    }
+    rewriter.finish();
+    this->Function =
+      std::make_unique<jit::GraphFunction>("cnnslicer_capture_forward", graph, nullptr);
+
+    this->Layers.push_back(CapturedLayer{ "input", "Input", "", {} });
+    for (const auto& capture : rewriter.Captures)
+    {
+      this->Layers.push_back(capture.Layer);
+    }
+    this->Layers.push_back(CapturedLayer{ "logits", "Output", "", {} });
+  }
+
+  /**
+   * Evaluation mode for the lifetime of the guard, then every module's own training flag
+   * back (jit::Module::train(flag) would set one flag on all of them). A loaded model is
+   * already in evaluation mode; a module under training is not.
+   */
+  class EvaluationMode
+  {
+  public:
+    explicit EvaluationMode(const jit::Module& module)
+    {
+      for (const jit::Module& sub : module.modules())
+      {
+        if (sub.type()->hasAttribute("training"))
+        {
+          this->Flags.emplace_back(sub, sub.is_training());
+        }
+      }
+      for (auto& [sub, flag] : this->Flags)
+      {
+        if (flag)
+        {
+          sub.setattr("training", false);
+        }
+      }
+    }
+    ~EvaluationMode()
+    {
+      for (auto& [sub, flag] : this->Flags)
+      {
+        if (flag)
+        {
+          sub.setattr("training", true);
+        }
+      }
+    }
+    EvaluationMode(const EvaluationMode&) = delete;
+    EvaluationMode& operator=(const EvaluationMode&) = delete;
+
+  private:
+    std::vector<std::pair<jit::Module, bool>> Flags;
+  };
+
   /// The rewritten function's outputs: the model output and one list per capture.
   std::vector<torch::Tensor> Forward(const torch::Tensor& input) const
   {
+    // Inference mode records no gradient and leaves the version counters of the weights
+    // alone, so that a training loop's autograd state is untouched.
     c10::InferenceMode guard;
+    const EvaluationMode evaluation(this->Module);
     // The model gets a copy: an in-place first operation must not change the caller's
     // data, which is also the captured "input" layer.
     std::vector<c10::IValue> stack{ this->Module._ivalue(), input.clone() };
@@ -427,46 +516,23 @@ ModelCapture::ModelCapture(const std::string& path,
   }
   this->Impl->Metadata = extra["cnnslicer.json"];
   this->Impl->Module.eval();
+  this->Impl->Rewrite("'" + path + "'", granularity);
+}
 
-  const auto forward = this->Impl->Module.find_method("forward");
-  if (!forward)
-  {
-    throw CaptureError("'" + path + "' has no forward method to run");
-  }
-  auto graph = jit::toGraphFunction(forward->function()).graph()->copy();
-  if (graph->inputs().size() != 2)
-  {
-    throw CaptureError("the forward method of '" + path + "' takes " +
-                       std::to_string(graph->inputs().size() - 1) +
-                       " inputs; CNNSlicer runs models whose forward takes one image batch");
-  }
-
-  GraphRewriter rewriter(graph);
-  rewriter.inlineAndCaptureModules();
-  this->Impl->Granularity = granularity;
-  if (granularity == CaptureGranularity::Modules && !rewriter.SawModuleCall)
-  {
-    // torch.jit.freeze inlines every module: only operations remain.
-    this->Impl->FellBack = true;
-    this->Impl->Granularity = CaptureGranularity::Operations;
-  }
-  if (this->Impl->Granularity == CaptureGranularity::Operations)
-  {
-    rewriter.captureOperations();
-  }
-  rewriter.finish();
-  this->Impl->Function =
-    std::make_unique<jit::GraphFunction>("cnnslicer_capture_forward", graph, nullptr);
-
-  this->Impl->Layers.push_back(CapturedLayer{ "input", "Input", "", {} });
-  for (const auto& capture : rewriter.Captures)
-  {
-    this->Impl->Layers.push_back(capture.Layer);
-  }
-  this->Impl->Layers.push_back(CapturedLayer{ "logits", "Output", "", {} });
+ModelCapture::ModelCapture(const torch::jit::Module& module, CaptureGranularity granularity)
+  : Impl(std::make_unique<Internals>())
+{
+  // A copy of the handle: the same module object, whose weights the caller keeps changing.
+  this->Impl->Module = module;
+  this->Impl->Rewrite("the module", granularity);
 }
 
 ModelCapture::~ModelCapture() = default;
+
+bool ModelCapture::captures(const torch::jit::Module& module) const
+{
+  return this->Impl->Module._ivalue() == module._ivalue();
+}
 
 const std::string& ModelCapture::metadata() const
 {
@@ -536,6 +602,7 @@ void ModelCapture::runPlain(const float* batch,
                             const std::vector<std::int64_t>& sampleShape)
 {
   c10::InferenceMode guard;
+  const Internals::EvaluationMode evaluation(this->Impl->Module);
   this->Impl->Module.forward({ Internals::View(batch, batchSize, sampleShape).clone() });
 }
 

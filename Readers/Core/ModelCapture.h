@@ -14,6 +14,14 @@
 #include <string>
 #include <vector>
 
+namespace torch
+{
+namespace jit
+{
+struct Module;
+} // namespace jit
+} // namespace torch
+
 namespace cnnslicer
 {
 
@@ -77,9 +85,22 @@ public:
   explicit ModelCapture(const std::string& path,
                         CaptureGranularity granularity = CaptureGranularity::Modules,
                         std::uint64_t memoryLimitBytes = DefaultModelMemoryLimitBytes);
+
+  /**
+   * Captures @p module itself, not a copy: a module that a training loop keeps updating
+   * (the in-situ probe). Each run sees the weights of that moment. run() and
+   * inferShapes() switch every submodule to evaluation mode and put each one's own
+   * training flag back afterwards, so BatchNorm statistics do not move, Dropout draws no
+   * random numbers, and no gradient is recorded (inference mode).
+   */
+  explicit ModelCapture(const torch::jit::Module& module,
+                        CaptureGranularity granularity = CaptureGranularity::Modules);
   ~ModelCapture();
   ModelCapture(const ModelCapture&) = delete;
   ModelCapture& operator=(const ModelCapture&) = delete;
+
+  /// True when this captures @p module itself (the same module object).
+  bool captures(const torch::jit::Module& module) const;
 
   /// The archive's `cnnslicer.json` extra file, or "" when it has none.
   const std::string& metadata() const;

@@ -42,10 +42,12 @@ endif()
 # (fixture cnnslicer_test_data, Testing/make-test-data.sh).
 find_package(nlohmann_json 3 REQUIRED)
 add_executable(CNNSlicerCaptureTests
+  ${CMAKE_CURRENT_LIST_DIR}/Capture/TestLiveModuleCapture.cxx
   ${CMAKE_CURRENT_LIST_DIR}/Capture/TestModelCapture.cxx)
+# torch: the live-module test (the in-situ probe's capture) holds a module itself.
 target_link_libraries(CNNSlicerCaptureTests
   PRIVATE CNNSlicer::CaptureCore CNNSlicer::DatasetCore nlohmann_json::nlohmann_json
-          GTest::gtest_main)
+          GTest::gtest_main torch)
 target_compile_options(CNNSlicerCaptureTests PRIVATE ${CNNSLICER_WARNING_FLAGS})
 gtest_discover_tests(CNNSlicerCaptureTests
   PROPERTIES LABELS unit
