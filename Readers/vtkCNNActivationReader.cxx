@@ -1,5 +1,7 @@
 #include "vtkCNNActivationReader.h"
 
+#include "vtkCNNActivationCollectionBuilder.h"
+
 #include "ActivationVolume.h"
 #include "DatasetError.h"
 #include "DatasetLoader.h"
@@ -10,24 +12,18 @@
 #include "SampleSelection.h"
 
 #include "vtkDataArraySelection.h"
-#include "vtkDataAssembly.h"
-#include "vtkDoubleArray.h"
-#include "vtkFloatArray.h"
-#include "vtkIdTypeArray.h"
 #include "vtkImageData.h"
 #include "vtkImageReader2.h"
 #include "vtkImageReader2Factory.h"
 #include "vtkInformation.h"
 #include "vtkInformationVector.h"
-#include "vtkIntArray.h"
 #include "vtkLogger.h"
+#include "vtkMultiProcessController.h"
 #include "vtkObjectFactory.h"
-#include "vtkPartitionedDataSet.h"
 #include "vtkPartitionedDataSetCollection.h"
 #include "vtkPointData.h"
 #include "vtkSmartPointer.h"
 #include "vtkStreamingDemandDrivenPipeline.h"
-#include "vtkStringArray.h"
 #include "vtkTable.h"
 #include "vtkUnsignedCharArray.h"
 
@@ -39,9 +35,6 @@
 
 namespace
 {
-
-/// Gap between neighbouring layers along X, in voxels.
-constexpr double LayerGap = 4.0;
 
 /// Trailing integer of a file's stem ("lenet_epoch_07.pt" -> 7), or -1.
 long long TrailingInteger(const std::string& path)
@@ -381,6 +374,9 @@ int vtkCNNActivationReader::RequestInformation(vtkInformation*,
     const double range[2] = { steps.front(), steps.back() };
     outInfo->Set(vtkStreamingDemandDrivenPipeline::TIME_RANGE(), range, 2);
   }
+  // Pieces are sets of whole layers (vtkCNNActivationCollectionBuilder), so that a
+  // parallel run's filters see every sample of each layer on one process.
+  outInfo->Set(vtkAlgorithm::CAN_HANDLE_PIECE_REQUEST(), 1);
 
   try
   {
@@ -475,14 +471,6 @@ int vtkCNNActivationReader::RequestData(vtkInformation*,
       << "No dataset: set DatasetFileName to an IDX, CIFAR-10, .npy file or image folder.");
     return 0;
   }
-  if (this->MemoryEstimate > this->MemoryLimit)
-  {
-    vtkErrorMacro(<< "The selected samples and layers need " << std::lround(this->MemoryEstimate)
-                  << " MB, above the memory limit of " << std::lround(this->MemoryLimit)
-                  << " MB; lower MaximumSamples, deselect layers, or raise MemoryLimit.");
-    return 0;
-  }
-
   // The checkpoint of the requested time.
   vtkInformation* outInfo = outputVector->GetInformationObject(0);
   std::size_t fileIndex = 0;
@@ -530,259 +518,81 @@ int vtkCNNActivationReader::RequestData(vtkInformation*,
 
     const auto& layers = capture.layers();
     const std::size_t samples = internals.Selected.size();
-    const std::size_t logits = layers.size() - 1;
     vtkLogF(TRACE,
             "reading %zu samples of '%s' through '%s'",
-            internals.Selected.size(),
+            samples,
             this->DatasetFileName.c_str(),
             this->FileNames[fileIndex].c_str());
-    std::vector<bool> wanted(layers.size(), false);
-    std::vector<vtkSmartPointer<vtkFloatArray>> arrays(layers.size());
-    std::vector<std::unique_ptr<cnnslicer::ActivationVolumeWriter>> writers(layers.size());
+    vtkCNNActivationCollectionBuilder::Options options;
+    options.Layers.assign(layers.size(), false);
     for (std::size_t i = 0; i < layers.size(); ++i)
     {
-      wanted[i] = internals.LayerSelection->ArrayIsEnabled(layers[i].Name.c_str()) != 0;
-      if (wanted[i] && !layers[i].Executed)
+      options.Layers[i] = internals.LayerSelection->ArrayIsEnabled(layers[i].Name.c_str()) != 0;
+      if (options.Layers[i] && !layers[i].Executed)
       {
         vtkWarningMacro(<< "Layer '" << layers[i].Name
                         << "' is not reached for this input (a branch not taken); it is left out.");
-        wanted[i] = false;
       }
-      if (!wanted[i])
-      {
-        continue;
-      }
-      const auto geometry = cnnslicer::VolumeGeometry::fromSampleShape(layers[i].SampleShape);
-      arrays[i] = vtkSmartPointer<vtkFloatArray>::New();
-      arrays[i]->SetName("activation");
-      arrays[i]->SetNumberOfComponents(static_cast<int>(samples));
-      // Resize reports a failed allocation (VTK does not throw).
-      if (!arrays[i]->Resize(static_cast<vtkIdType>(geometry.points())))
-      {
-        throw std::bad_alloc();
-      }
-      arrays[i]->SetNumberOfTuples(static_cast<vtkIdType>(geometry.points()));
-      writers[i] = std::make_unique<cnnslicer::ActivationVolumeWriter>(
-        arrays[i]->GetPointer(0), geometry, samples, this->NumberOfThreads);
     }
-    // Predictions need the logits even when that layer is not shown.
-    std::vector<bool> run = wanted;
-    run[logits] = true;
-
-    std::vector<std::int64_t> predictions(samples, -1);
-    std::vector<double> confidences(samples, std::nan(""));
-    const std::size_t perSample = internals.Dataset.valuesPerSample();
-    const auto batchSize = static_cast<std::size_t>(this->BatchSize);
-    std::vector<float> batch(batchSize * perSample);
+    options.BatchSize = static_cast<std::size_t>(this->BatchSize);
+    options.Threads = this->NumberOfThreads;
+    // A parallel run asks each process for one piece: it gets whole layers, and the
+    // processes share the inference (Documentation/parallel.md).
+    options.Piece = outInfo->Has(vtkStreamingDemandDrivenPipeline::UPDATE_PIECE_NUMBER())
+                      ? outInfo->Get(vtkStreamingDemandDrivenPipeline::UPDATE_PIECE_NUMBER())
+                      : 0;
+    options.NumberOfPieces =
+      outInfo->Has(vtkStreamingDemandDrivenPipeline::UPDATE_NUMBER_OF_PIECES())
+        ? std::max(1, outInfo->Get(vtkStreamingDemandDrivenPipeline::UPDATE_NUMBER_OF_PIECES()))
+        : 1;
+    options.Controller = vtkMultiProcessController::GetGlobalController();
+    vtkCNNActivationCollectionBuilder builder(capture, sampleShape, samples, options);
+    // The limit is per process; every process checks the largest piece, so that all
+    // of them stop, or none.
+    const double pieceMB = builder.LargestPieceBytes() / (1024.0 * 1024.0);
+    if (pieceMB > this->MemoryLimit)
     {
-      vtkLogScopeF(
-        TRACE, "inference and layout of %zu samples in batches of %zu", samples, batchSize);
-      for (std::size_t first = 0; first < samples; first += batchSize)
+      vtkErrorMacro(<< "The selected samples and layers need " << std::lround(pieceMB)
+                    << " MB, above the memory limit of " << std::lround(this->MemoryLimit)
+                    << " MB; lower MaximumSamples, deselect layers, or raise MemoryLimit.");
+      return 0;
+    }
+
+    const std::size_t perSample = internals.Dataset.valuesPerSample();
+    std::vector<float> batch;
+    std::size_t done = 0;
+    const bool finished = builder.Run(
+      [&](std::size_t first, std::size_t count)
       {
-        const std::size_t count = std::min(batchSize, samples - first);
+        batch.resize(count * perSample);
         cnnslicer::preprocessSamples(
           internals.Dataset, internals.Selected.data() + first, count, preprocessing, batch.data());
-        capture.run(
-          batch.data(),
-          static_cast<std::int64_t>(count),
-          sampleShape,
-          run,
-          [&](std::size_t index, const float* data, const std::vector<std::int64_t>& shape)
-          {
-            if (index == logits && shape.size() == 2)
-            {
-              // Prediction = arg max of the logits; confidence = its softmax probability.
-              const auto classes = static_cast<std::size_t>(shape[1]);
-              for (std::size_t b = 0; b < count; ++b)
-              {
-                const float* row = data + b * classes;
-                const std::size_t best =
-                  static_cast<std::size_t>(std::max_element(row, row + classes) - row);
-                double sum = 0.0;
-                for (std::size_t k = 0; k < classes; ++k)
-                {
-                  sum += std::exp(static_cast<double>(row[k]) - row[best]);
-                }
-                predictions[first + b] = static_cast<std::int64_t>(best);
-                confidences[first + b] = 1.0 / sum;
-              }
-            }
-            if (writers[index])
-            {
-              writers[index]->write(data, count, first);
-            }
-          });
-        this->UpdateProgress(static_cast<double>(first + count) / static_cast<double>(samples));
-        if (this->CheckAbort())
-        {
-          vtkWarningMacro(<< "Interrupted after " << first + count << " of " << samples
-                          << " samples.");
-          return 0;
-        }
-      }
+        return batch.data();
+      },
+      [&](std::size_t laidOut)
+      {
+        done = laidOut;
+        this->UpdateProgress(static_cast<double>(laidOut) / static_cast<double>(samples));
+        return this->CheckAbort() == 0;
+      });
+    if (!finished)
+    {
+      vtkWarningMacro(<< "Interrupted after " << done << " of " << samples << " samples.");
+      return 0;
     }
 
-    // Assemble the collection: one partitioned dataset per layer, side by side along X.
-    vtkLogScopeF(TRACE, "assemble the output and range caches");
-    vtkNew<vtkDataAssembly> assembly;
-    assembly->SetRootNodeName("network");
-    unsigned int block = 0;
-    double x = 0.0;
-    for (std::size_t i = 0; i < layers.size(); ++i)
+    vtkCNNActivationCollectionBuilder::SampleInfo info;
+    for (const std::size_t s : internals.Selected)
     {
-      if (!wanted[i])
+      info.SampleIds.push_back(static_cast<std::int64_t>(s));
+      if (!internals.Dataset.Labels.empty())
       {
-        continue;
+        info.Labels.push_back(internals.Dataset.Labels[s]);
       }
-      const auto& layer = layers[i];
-      const auto geometry = cnnslicer::VolumeGeometry::fromSampleShape(layer.SampleShape);
-      vtkNew<vtkImageData> image;
-      image->SetDimensions(static_cast<int>(geometry.Width),
-                           static_cast<int>(geometry.Height),
-                           static_cast<int>(geometry.Channels));
-      image->SetOrigin(x, 0.0, 0.0);
-      x += static_cast<double>(geometry.Width) + LayerGap;
-
-      // The range cache, set after the last write, spares ParaView a pass over the data.
-      vtkFloatArray* array = arrays[i];
-      array->Modified();
-      // One vtkInformation per component (VTK's cache layout): 2 objects each, so a
-      // vector is shared by both keys when no value is NaN or infinite (the usual case).
-      const auto& all = writers[i]->componentRanges();
-      const auto& finite = writers[i]->finiteComponentRanges();
-      auto makeRanges = [samples](const std::vector<cnnslicer::ActivationVolumeWriter::Range>& r)
-      {
-        vtkSmartPointer<vtkInformationVector> vector = vtkSmartPointer<vtkInformationVector>::New();
-        vector->SetNumberOfInformationObjects(static_cast<int>(samples));
-        for (std::size_t n = 0; n < samples; ++n)
-        {
-          const double range[2] = { r[n].Low, r[n].High };
-          vector->GetInformationObject(static_cast<int>(n))
-            ->Set(vtkDataArray::COMPONENT_RANGE(), range, 2);
-        }
-        return vector;
-      };
-      const bool allFinite =
-        std::equal(all.begin(),
-                   all.end(),
-                   finite.begin(),
-                   [](const auto& a, const auto& b) { return a.Low == b.Low && a.High == b.High; });
-      vtkInformation* arrayInfo = array->GetInformation();
-      const vtkSmartPointer<vtkInformationVector> ranges = makeRanges(all);
-      arrayInfo->Set(vtkDataArray::PER_COMPONENT(), ranges);
-      arrayInfo->Set(vtkDataArray::PER_FINITE_COMPONENT(), allFinite ? ranges : makeRanges(finite));
-      const auto norm = writers[i]->normRange();
-      const double normRange[2] = { norm.Low, norm.High };
-      arrayInfo->Set(vtkDataArray::L2_NORM_RANGE(), normRange, 2);
-      if (allFinite)
-      {
-        // With non-finite values the finite norm range is left for VTK to compute.
-        arrayInfo->Set(vtkDataArray::L2_NORM_FINITE_RANGE(), normRange, 2);
-      }
-      image->GetPointData()->AddArray(array);
-      image->GetPointData()->SetActiveScalars("activation");
-
-      auto addString = [&](const char* name, const std::string& value)
-      {
-        vtkNew<vtkStringArray> s;
-        s->SetName(name);
-        s->InsertNextValue(value);
-        image->GetFieldData()->AddArray(s);
-      };
-      addString("layer_name", layer.Name);
-      addString("layer_type", layer.Type);
-      addString("output_shape", cnnslicer::VolumeGeometry::describe(layer.SampleShape));
-      vtkNew<vtkIntArray> index;
-      index->SetName("layer_index");
-      index->InsertNextValue(static_cast<int>(block));
-      image->GetFieldData()->AddArray(index);
-      vtkNew<vtkPartitionedDataSet> partitioned;
-      partitioned->SetPartition(0, image);
-      output->SetPartitionedDataSet(block, partitioned);
-      output->GetMetaData(block)->Set(vtkCompositeDataSet::NAME(), layer.Name.c_str());
-      // Assembly node: the module path ("layer1.0.bn1" -> layer1/_0/bn1), then the
-      // operation for operation layers ("features.0/conv2d").
-      std::vector<std::string> parts;
-      std::string path = layer.Name.substr(0, layer.Name.find('#'));
-      std::string op;
-      if (path.find('/') != std::string::npos)
-      {
-        op = path.substr(path.find('/') + 1);
-        path = path.substr(0, path.find('/'));
-      }
-      std::size_t start = 0;
-      while (start <= path.size() && !path.empty())
-      {
-        const std::size_t dot = path.find('.', start);
-        parts.push_back(
-          path.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
-        if (dot == std::string::npos)
-        {
-          break;
-        }
-        start = dot + 1;
-      }
-      if (!op.empty())
-      {
-        parts.push_back(op);
-      }
-      int node = 0;
-      for (const auto& part : parts)
-      {
-        const std::string valid = vtkDataAssembly::MakeValidNodeName(part.c_str());
-        int child = -1;
-        for (const int candidate : assembly->GetChildNodes(node, false))
-        {
-          if (valid == assembly->GetNodeName(candidate))
-          {
-            child = candidate;
-          }
-        }
-        node = child >= 0 ? child : assembly->AddNode(valid.c_str(), node);
-      }
-      assembly->AddDataSetIndex(node, block);
-      ++block;
     }
-    output->SetDataAssembly(assembly);
-    // Per-sample arrays on the collection and the sample table.
-    const auto& labels = internals.Dataset.Labels;
-    vtkNew<vtkIdTypeArray> sampleIds;
-    sampleIds->SetName("sample_id");
-    vtkNew<vtkIntArray> labelArray;
-    labelArray->SetName("label");
-    vtkNew<vtkIntArray> predictionArray;
-    predictionArray->SetName("prediction");
-    vtkNew<vtkDoubleArray> confidenceArray;
-    confidenceArray->SetName("confidence");
-    vtkNew<vtkIntArray> correctArray;
-    correctArray->SetName("correct");
-    for (std::size_t n = 0; n < samples; ++n)
-    {
-      const std::size_t s = internals.Selected[n];
-      const int label = labels.empty() ? -1 : static_cast<int>(labels[s]);
-      sampleIds->InsertNextValue(static_cast<vtkIdType>(s));
-      labelArray->InsertNextValue(label);
-      predictionArray->InsertNextValue(static_cast<int>(predictions[n]));
-      confidenceArray->InsertNextValue(confidences[n]);
-      correctArray->InsertNextValue(label >= 0 && label == predictions[n] ? 1 : 0);
-    }
-    vtkNew<vtkStringArray> classNames;
-    classNames->SetName("class_names");
-    const auto& names = !internals.Metadata.ClassNames.empty() ? internals.Metadata.ClassNames
-                                                               : internals.Dataset.ClassNames;
-    for (const auto& name : names)
-    {
-      classNames->InsertNextValue(name);
-    }
-    output->GetFieldData()->AddArray(sampleIds);
-    output->GetFieldData()->AddArray(labelArray);
-    output->GetFieldData()->AddArray(predictionArray);
-    output->GetFieldData()->AddArray(classNames);
-    samplesTable->AddColumn(sampleIds);
-    samplesTable->AddColumn(labelArray);
-    samplesTable->AddColumn(predictionArray);
-    samplesTable->AddColumn(confidenceArray);
-    samplesTable->AddColumn(correctArray);
+    info.ClassNames = !internals.Metadata.ClassNames.empty() ? internals.Metadata.ClassNames
+                                                             : internals.Dataset.ClassNames;
+    builder.Assemble(output, samplesTable, info);
   }
   catch (const std::bad_alloc&)
   {

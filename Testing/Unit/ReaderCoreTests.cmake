@@ -12,6 +12,7 @@ add_executable(CNNSlicerDatasetTests
   ${CMAKE_CURRENT_LIST_DIR}/Datasets/TestImageFolderScanner.cxx
   ${CMAKE_CURRENT_LIST_DIR}/Datasets/TestModelMetadata.cxx
   ${CMAKE_CURRENT_LIST_DIR}/Datasets/TestNumpyLoader.cxx
+  ${CMAKE_CURRENT_LIST_DIR}/Datasets/TestPieceLayout.cxx
   ${CMAKE_CURRENT_LIST_DIR}/Datasets/TestPreprocessing.cxx
   ${CMAKE_CURRENT_LIST_DIR}/Datasets/TestRealDatasets.cxx
   ${CMAKE_CURRENT_LIST_DIR}/Datasets/TestSampleSelection.cxx
