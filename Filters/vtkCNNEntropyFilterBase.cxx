@@ -2,6 +2,7 @@
 
 #include "vtkCNNEntropyFilterInternals.h"
 #include "vtkCNNLayerBlocks.h"
+#include "vtkCNNParallelTables.h"
 
 #include "vtkCompositeDataSet.h"
 #include "vtkDataArray.h"
@@ -233,6 +234,36 @@ int vtkCNNEntropyFilterBase::RequestData(vtkInformation*,
                                          vtkInformationVector** inputVector,
                                          vtkInformationVector* outputVector)
 {
+  std::size_t computed = 0;
+  const bool ok = this->RequestLocalData(inputVector, outputVector, computed) != 0;
+  // Reduction step of a parallel run: each process computed its own layers; the rows of
+  // all of them go to process 0 in layer order (vtkCNNParallelTables.h).
+  const vtkCNNParallelTables parallel(outputVector->GetInformationObject(0));
+  const long long layers = parallel.AgreeOnLayers(ok, computed);
+  if (layers < 0)
+  {
+    if (ok)
+    {
+      vtkErrorMacro(<< "Another process of the parallel run failed; see its error message.");
+    }
+    return 0;
+  }
+  if (layers == 0)
+  {
+    vtkErrorMacro(<< "No activation volume with a point array named as the input array was "
+                     "found; select the array that holds one component per sample.");
+    return 0;
+  }
+  parallel.GatherRows(vtkTable::GetData(outputVector, 1), { "layer_index" });
+  parallel.GatherRows(vtkTable::GetData(outputVector, 2), { "layer_index" });
+  this->UpdateProgress(1.0);
+  return 1;
+}
+
+int vtkCNNEntropyFilterBase::RequestLocalData(vtkInformationVector** inputVector,
+                                              vtkInformationVector* outputVector,
+                                              std::size_t& computed)
+{
   vtkDataObject* input = vtkDataObject::GetData(inputVector[0], 0);
   vtkDataObject* output = vtkDataObject::GetData(outputVector, 0);
   vtkTable* channelTable = vtkTable::GetData(outputVector, 1);
@@ -257,7 +288,6 @@ int vtkCNNEntropyFilterBase::RequestData(vtkInformation*,
   vtkCNNTableBuilder channels;
   vtkCNNTableBuilder layers;
   const std::string unit = this->DescribeUnit();
-  std::size_t computed = 0;
   for (std::size_t b = 0; b < blocks.size(); ++b)
   {
     const vtkCNNLayerBlock& block = blocks[b];
@@ -422,17 +452,10 @@ int vtkCNNEntropyFilterBase::RequestData(vtkInformation*,
     layers.Set("neurons", static_cast<double>(points));
     layers.Set("samples", static_cast<double>(layer.Grouping.selectedCount()));
   }
-  if (computed == 0)
-  {
-    vtkErrorMacro(<< "No activation volume with a point array named as the input array was "
-                     "found; select the array that holds one component per sample.");
-    return 0;
-  }
   channels.Build(channelTable);
   layers.Build(layerTable);
   vtkCNNSetTableMetadata(channelTable, unit, this->DescribeEstimator());
   vtkCNNSetTableMetadata(layerTable, unit, this->DescribeEstimator());
-  this->UpdateProgress(1.0);
   return 1;
 }
 

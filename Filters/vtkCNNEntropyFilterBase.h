@@ -28,8 +28,9 @@
 #include "CNNSlicerFiltersModule.h" // for export macro
 #include "vtkDataObjectAlgorithm.h"
 
-#include <string> // for std::string
-#include <vector> // for std::vector
+#include <cstddef> // for std::size_t
+#include <string>  // for std::string
+#include <vector>  // for std::vector
 
 struct vtkCNNLayerInput;
 struct vtkCNNLayerEntropy;
@@ -127,6 +128,11 @@ protected:
   int NumberOfThreads = 0;
 
 private:
+  /// This process's layers: the output and its table rows; @p computed counts the layers.
+  int RequestLocalData(vtkInformationVector** inputVector,
+                       vtkInformationVector* outputVector,
+                       std::size_t& computed);
+
   vtkCNNEntropyFilterBase(const vtkCNNEntropyFilterBase&) = delete;
   void operator=(const vtkCNNEntropyFilterBase&) = delete;
 };
