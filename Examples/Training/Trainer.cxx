@@ -291,6 +291,25 @@ public:
     return torch::empty(sizes, torch::kFloat32);
   }
 
+  /// Puts the 4-D parameters (convolution weights) into @p format, in place: the optimizer
+  /// and autograd keep referring to the same tensors.
+  void setWeightFormat(c10::MemoryFormat format)
+  {
+    for (torch::Tensor& parameter : this->Parameters)
+    {
+      if (parameter.dim() == 4)
+      {
+        parameter.set_data(parameter.contiguous(format));
+      }
+    }
+  }
+
+  /// The batch in the memory order the weights are in.
+  torch::Tensor inputLayout(const torch::Tensor& batch) const
+  {
+    return this->Options.ChannelsLast ? batch.contiguous(c10::MemoryFormat::ChannelsLast) : batch;
+  }
+
   /// Checks the data against the model before anything is written.
   void checkData(const Dataset& train, const Dataset& test)
   {
@@ -390,7 +409,7 @@ public:
       torch::Tensor input = batchTensor(count, dataset.sampleShape());
       torch::Tensor labels = torch::empty({ static_cast<std::int64_t>(count) }, torch::kInt64);
       this->fillBatch(dataset, indices.data() + first, count, input, labels);
-      const torch::Tensor logits = this->forward(input);
+      const torch::Tensor logits = this->forward(this->inputLayout(input));
       lossSum += torch::cross_entropy_loss(logits, labels, {}, at::Reduction::Sum).item<double>();
       correct += logits.argmax(1).eq(labels).sum().item<std::int64_t>();
     }
@@ -455,6 +474,7 @@ public:
     {
       training["crop_padding"] = options.CropPadding;
     }
+    training["memory_format"] = options.ChannelsLast ? "channels_last" : "contiguous";
     training["seed"] = options.Seed;
     training["threads"] = at::get_num_threads();
     training["train_data"] = this->TrainSource;
@@ -471,6 +491,11 @@ public:
   {
     const bool wasTraining = this->Module.is_training();
     this->Module.eval();
+    if (this->Options.ChannelsLast)
+    {
+      // Readers of the checkpoint expect the usual contiguous weights.
+      this->setWeightFormat(c10::MemoryFormat::Contiguous);
+    }
     const std::string partial = path + ".partial";
     try
     {
@@ -481,6 +506,10 @@ public:
       throw TrainingError("cannot write '" + partial +
                           "': " + firstLine(e.what_without_backtrace()) +
                           "; check that the output folder is writable and has space");
+    }
+    if (this->Options.ChannelsLast)
+    {
+      this->setWeightFormat(c10::MemoryFormat::ChannelsLast);
     }
     this->Module.train(wasTraining);
     std::error_code error;
@@ -598,6 +627,10 @@ TrainingSummary Trainer::run(const Dataset& train, const Dataset& test)
                    "are only scaled to [0, 1] unless a mean and std are given (--mean, --std)");
   }
   internals.checkData(train, test);
+  if (options.ChannelsLast)
+  {
+    internals.setWeightFormat(c10::MemoryFormat::ChannelsLast);
+  }
   internals.TrainSource = train.Source;
   internals.TestSource = test.Source;
   internals.TrainSamples = train.NumberOfSamples;
@@ -758,7 +791,7 @@ TrainingSummary Trainer::run(const Dataset& train, const Dataset& test)
       try
       {
         optimizer->zero_grad();
-        logits = internals.forward(input);
+        logits = internals.forward(internals.inputLayout(input));
         loss = torch::cross_entropy_loss(logits, labels);
         loss.backward();
         optimizer->step();

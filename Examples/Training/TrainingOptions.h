@@ -79,6 +79,11 @@ struct TrainingOptions
   std::string Name;
   /// Replace checkpoints of an earlier run with the same name (else that is an error).
   bool Overwrite = false;
+  /// Convolution weights and input batches in channels-last (NHWC) memory order while
+  /// training: oneDNN's convolutions run about 20% faster that way on this CPU (VGG-style
+  /// net, batch 128, 2 threads). Results differ from NCHW in the last bits, not in
+  /// reproducibility; checkpoints are always saved in the standard (NCHW) order.
+  bool ChannelsLast = false;
 };
 
 /// Throws TrainingError when @p options cannot work (zero epochs or batch size, a

@@ -265,13 +265,15 @@ TEST_F(TrainerTest, SameSeedGivesIdenticalCheckpointsOtherSeedDoesNot)
                             trained.at("buffer features.1.running_mean")));
 }
 
-TEST_F(TrainerTest, DropoutIsSeededToo)
+// The VGG-style net has dropout; trained in channels-last order as the case study does.
+TEST_F(TrainerTest, DropoutAndChannelsLastAreReproducibleToo)
 {
   const auto train = [&](const std::string& folder)
   {
     TrainingOptions options = this->shortRun(folder, 1);
     options.Seed = 11;
     options.LearningRate = 0.01;
+    options.ChannelsLast = true;
     Trainer trainer(model("vgg_scripted.pt"), options);
     return trainer.run(squaresDataset(48, 3, 32, 1), squaresDataset(16, 3, 32, 2));
   };
@@ -279,6 +281,13 @@ TEST_F(TrainerTest, DropoutIsSeededToo)
   const TrainingSummary second = train("second");
   EXPECT_TRUE(sameState(first.Epochs[1].Checkpoint, second.Epochs[1].Checkpoint));
   EXPECT_EQ(first.Epochs[1].TrainLoss, second.Epochs[1].TrainLoss);
+  EXPECT_TRUE(sameState(model("vgg_scripted.pt"), first.Epochs[0].Checkpoint));
+  // Saved in the usual order, whatever order training used.
+  for (const auto& [name, tensor] : stateOf(first.Epochs[1].Checkpoint))
+  {
+    EXPECT_TRUE(tensor.is_contiguous()) << name;
+  }
+  EXPECT_EQ(metadataOf(first.Epochs[1].Checkpoint)["training"]["memory_format"], "channels_last");
 }
 
 // What an in-situ probe does every step (issue 6): run the module in evaluation mode
