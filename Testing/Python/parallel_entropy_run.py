@@ -1,0 +1,134 @@
+"""One run of the reader and the entropy filters, serial or MPI-parallel (pvbatch).
+
+Run by TestParallelEntropy.py twice (``pvbatch --symmetric`` and ``mpiexec -n 2 pvbatch
+--symmetric``) and by Documentation/parallel.md's measurement. Every process runs this
+script (symmetric mode), so each can report what it holds itself:
+
+  OUT/rank<r>.json   process r: activation bytes it holds, peak resident memory, seconds
+  OUT/<table>.csv    process 0: the tables, which the filters' reduction step gathers there
+                     (layer and channel tables of CNN Entropy (Discrete) and (Continuous),
+                     CNN Sample Entropy's layer table, the reader's sample table)
+
+Usage: pvbatch --symmetric parallel_entropy_run.py --plugin CNNSlicer.so --model M.pt
+       --data DATASET --samples N [--split test|train] [--continuous-neurons 0] --out DIR
+"""
+import argparse
+import csv
+import json
+import os
+import resource
+import time
+
+from paraview.simple import *  # noqa: F401,F403
+from paraview.modules.vtkRemotingCore import vtkProcessModule
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--plugin", required=True)
+parser.add_argument("--model", required=True)
+parser.add_argument("--data", required=True)
+parser.add_argument("--samples", type=int, default=1000)
+parser.add_argument("--split", choices=["test", "train"], default="test")
+parser.add_argument("--estimator", default="Kernel density (KDE)")
+parser.add_argument("--continuous-neurons", type=int, default=1,
+                    help="0: the continuous filter computes layers and channels only (faster)")
+parser.add_argument("--out", required=True)
+args = parser.parse_args()
+
+process = vtkProcessModule.GetProcessModule()
+rank = process.GetPartitionId()
+ranks = process.GetNumberOfLocalPartitions()
+LoadPlugin(args.plugin, remote=False, ns=globals())
+
+start = time.perf_counter()
+reader = CNNActivationsReader(FileNames=[args.model])
+reader.DatasetFileName = args.data
+reader.Split = 1 if args.split == "train" else 0
+reader.MaximumSamples = args.samples
+reader.UpdatePipeline()
+read_seconds = time.perf_counter() - start
+
+# Named explicitly: in symmetric mode the satellites do not pick the array default from
+# the data (the filters would first run once without an input array).
+discrete = CNNEntropyDiscrete(Input=reader, SelectInputArray=["POINTS", "activation"])
+discrete.UpdatePipeline()
+discrete_seconds = time.perf_counter() - start - read_seconds
+
+continuous = CNNEntropyContinuous(Input=reader, SelectInputArray=["POINTS", "activation"])
+continuous.Estimator = args.estimator
+continuous.NeuronScope = args.continuous_neurons
+continuous.UpdatePipeline()
+continuous_seconds = time.perf_counter() - start - read_seconds - discrete_seconds
+
+samples = CNNSampleEntropy(Input=reader, SelectInputArray=["POINTS", "activation"])
+samples.UpdatePipeline()
+total_seconds = time.perf_counter() - start
+
+
+def local(proxy, port):
+    """This process's own output of a proxy (symmetric mode: every process has one)."""
+    return proxy.GetClientSideObject().GetOutputDataObject(port)
+
+
+def activation_bytes(collection):
+    """Bytes of `activation` arrays in the collection this process holds."""
+    total = 0
+    iterator = collection.NewIterator()
+    iterator.InitTraversal()
+    while not iterator.IsDoneWithTraversal():
+        array = iterator.GetCurrentDataObject().GetPointData().GetArray("activation")
+        if array is not None:
+            total += array.GetNumberOfValues() * array.GetDataTypeSize()
+        iterator.GoToNextItem()
+    return total
+
+
+def layers_held(collection):
+    names = []
+    iterator = collection.NewIterator()
+    iterator.InitTraversal()
+    while not iterator.IsDoneWithTraversal():
+        names.append(iterator.GetCurrentDataObject().GetFieldData()
+                     .GetAbstractArray("layer_name").GetValue(0))
+        iterator.GoToNextItem()
+    return names
+
+
+collection = local(reader, 0)
+os.makedirs(args.out, exist_ok=True)
+with open(os.path.join(args.out, "rank%d.json" % rank), "w") as report:
+    json.dump({
+        "rank": rank,
+        "ranks": ranks,
+        "activation_bytes": activation_bytes(collection),
+        "layers": layers_held(collection),
+        "sample_rows": local(reader, 1).GetNumberOfRows(),
+        # ru_maxrss is in kilobytes on Linux.
+        "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "seconds": {"reader": read_seconds, "discrete": discrete_seconds,
+                    "continuous": continuous_seconds, "total": total_seconds},
+    }, report, indent=1)
+
+
+def write_table(table, path):
+    """All columns, doubles with 17 significant digits (exact round trip)."""
+    columns = [table.GetColumn(c) for c in range(table.GetNumberOfColumns())]
+    with open(path, "w", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow([column.GetName() for column in columns])
+        for row in range(table.GetNumberOfRows()):
+            cells = []
+            for column in columns:
+                value = column.GetVariantValue(row)
+                cells.append(repr(value.ToDouble()) if value.IsNumeric() else value.ToString())
+            writer.writerow(cells)
+
+
+# The reduction step leaves the whole tables on process 0 (empty elsewhere); the sample
+# table is split by samples, so process 0 writes its own share and the others theirs.
+write_table(local(reader, 1), os.path.join(args.out, "samples_rank%d.csv" % rank))
+if rank == 0:
+    write_table(local(discrete, 2), os.path.join(args.out, "discrete_layers.csv"))
+    write_table(local(discrete, 1), os.path.join(args.out, "discrete_channels.csv"))
+    write_table(local(continuous, 2), os.path.join(args.out, "continuous_layers.csv"))
+    write_table(local(continuous, 1), os.path.join(args.out, "continuous_channels.csv"))
+    write_table(local(samples, 2), os.path.join(args.out, "sample_entropy_layers.csv"))
