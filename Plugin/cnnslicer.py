@@ -24,7 +24,7 @@ from paraview import simple
 __all__ = ["open_model", "discrete_entropy", "continuous_entropy", "layer_table", "channel_table",
            "sample_table", "save_tables", "print_layer_table", "plot_layer_entropy", "render_network",
            "information_plane", "information_plane_table", "plot_information_plane",
-           "render_layer_maps"]
+           "render_layer_maps", "series_colours"]
 
 # Short estimator names -> the filter's enumeration texts.
 ESTIMATORS = {
@@ -223,6 +223,21 @@ def render_network(entropy, path, array="entropy", size=(1600, 500)):
     return path
 
 
+# Twenty distinguishable colours (Tableau 20), so that a deep network's layers differ.
+PALETTE = ["1f77b4", "ff7f0e", "2ca02c", "d62728", "9467bd", "8c564b", "e377c2", "7f7f7f",
+           "bcbd22", "17becf", "aec7e8", "ffbb78", "98df8a", "ff9896", "c5b0d5", "c49c94",
+           "f7b6d2", "c7c7c7", "dbdb8d", "9edae5"]
+
+
+def series_colours(series):
+    """A chart's SeriesColor value giving each of ``series`` its own PALETTE colour."""
+    colours = []
+    for i, name in enumerate(series):
+        rgb = PALETTE[i % len(PALETTE)]
+        colours += [name] + ["%.4f" % (int(rgb[j:j + 2], 16) / 255.0) for j in (0, 2, 4)]
+    return colours
+
+
 def plot_information_plane(plane, path, layers=None, title=None, size=(1200, 800)):
     """The information plane as a PNG: x = I(X;T), y = I(T;Y) (bits), one line per layer
     through its epochs (markers at the checkpoints). ``layers``: names to draw (default
@@ -249,15 +264,7 @@ def plot_information_plane(plane, path, layers=None, title=None, size=(1200, 800
     # Marker style 4 is a circle: one per checkpoint along each trajectory.
     line.SeriesMarkerStyle = [item for s in series for item in (s, "4")]
     line.SeriesMarkerSize = [item for s in series for item in (s, "7")]
-    # Twenty distinguishable colours (Tableau 20), so that a deep network's layers differ.
-    palette = ["1f77b4", "ff7f0e", "2ca02c", "d62728", "9467bd", "8c564b", "e377c2", "7f7f7f",
-               "bcbd22", "17becf", "aec7e8", "ffbb78", "98df8a", "ff9896", "c5b0d5", "c49c94",
-               "f7b6d2", "c7c7c7", "dbdb8d", "9edae5"]
-    colours = []
-    for i, s in enumerate(series):
-        rgb = palette[i % len(palette)]
-        colours += [s] + ["%.4f" % (int(rgb[j:j + 2], 16) / 255.0) for j in (0, 2, 4)]
-    line.SeriesColor = colours
+    line.SeriesColor = series_colours(series)
     chart.ChartTitle = title or "Information plane (%d epochs)" % len({row["epoch"] for row in rows})
     chart.BottomAxisTitle = "I(X;T) (bits)"
     chart.LeftAxisTitle = "I(T;Y) (bits)"

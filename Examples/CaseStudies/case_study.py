@@ -302,20 +302,24 @@ epoch_rows = []
 for path in series:
     epoch = epoch_of(path)
     reader = open_reader([path], samples=epoch_samples)
-    discrete = cnnslicer.discrete_entropy(reader, bins=args.bins, NeuronScope=0, ChannelScope=0)
+    discrete = cnnslicer.discrete_entropy(reader, bins=args.bins, ChannelScope=0)
+    neuron_means = block_arrays(discrete, ["mutual_information"])
     samples = cnnslicer.sample_table(reader)
     acc = sum(r["correct"] for r in samples) / len(samples)
     for row in cnnslicer.layer_table(discrete):
         epoch_rows.append({"epoch": epoch, "layer_index": int(row["layer_index"]),
                            "layer_name": row["layer_name"], "H": row["entropy"],
-                           "I_TY": row.get("mutual_information"), "accuracy": acc})
+                           "I_TY": row.get("mutual_information"),
+                           "mean_neuron_I_TY": neuron_means.get(row["layer_name"], {}).get(
+                               "mutual_information"),
+                           "accuracy": acc})
     simple.Delete(discrete)
     simple.Delete(reader)
 write_csv("epochs.csv", epoch_rows)
 wide_h, wide_i = {}, {}
 for row in epoch_rows:
     wide_h.setdefault(row["epoch"], {"epoch": row["epoch"], "accuracy": row["accuracy"]})[row["layer_name"]] = row["H"]
-    wide_i.setdefault(row["epoch"], {"epoch": row["epoch"]})[row["layer_name"]] = row["I_TY"]
+    wide_i.setdefault(row["epoch"], {"epoch": row["epoch"]})[row["layer_name"]] = row["mean_neuron_I_TY"]
 names_in_order = []
 for row in epoch_rows:
     if row["layer_name"] not in names_in_order:
@@ -326,7 +330,8 @@ chart(os.path.join(args.out, "epochs_entropy.png"), sorted(wide_h.values(), key=
       size=(1200, 800))
 chart(os.path.join(args.out, "epochs_mutual_information.png"),
       sorted(wide_i.values(), key=lambda r: r["epoch"]), "epoch", {n: n for n in names_in_order},
-      "%s: I(T;Y) of each layer across training" % args.name, "epoch", "bits", size=(1200, 800))
+      "%s: mean neuron I(T;Y) of each layer across training" % args.name, "epoch", "bits",
+      size=(1200, 800))
 summary["epochs"] = sorted({r["epoch"]: r["accuracy"] for r in epoch_rows}.items())
 
 log("information plane")

@@ -18,7 +18,7 @@ FIGURES = ["through_network_discrete.png", "through_network_continuous.png", "ch
 # a layer that is all atoms).
 TABLES = {"layers.csv": ["H_discrete", "I_TY", "mean_neuron_H", "mean_neuron_I_TY", "H_mix", "p_atoms"],
           "channels.csv": ["H"], "classes.csv": ["I_TY"], "inputs.csv": ["H_correct"],
-          "layer_type_effects.csv": ["mean_dH_discrete"], "epochs.csv": ["H", "I_TY", "accuracy"],
+          "layer_type_effects.csv": ["mean_dH_discrete"], "epochs.csv": ["H", "I_TY", "mean_neuron_I_TY", "accuracy"],
           "information_plane.csv": ["I_XT", "I_TY", "H_max"],
           "information_plane_2bins.csv": ["I_XT", "I_TY"], "dead_channels.csv": []}
 failures = []

@@ -4,6 +4,8 @@ import os
 
 from paraview import simple
 
+import cnnslicer  # shipped inside the plugin: load the plugin before importing this module
+
 
 def chart(path, table_rows, x, series, title, xlabel, ylabel, labels=None, bars=False,
           size=(1200, 700), y_range=None, markers=True):
@@ -34,6 +36,7 @@ def chart(path, table_rows, x, series, title, xlabel, ylabel, labels=None, bars=
     display.XArrayName = x
     display.SeriesVisibility = list(series)
     display.SeriesLabel = [item for s in series for item in (s, series[s])]
+    display.SeriesColor = cnnslicer.series_colours(list(series))
     if not bars:
         display.SeriesLineThickness = [item for s in series for item in (s, "3")]
         if markers:

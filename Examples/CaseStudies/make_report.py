@@ -92,6 +92,37 @@ out = ["# Case studies: information in LeNet-5, LeNet-5+BN and a VGG-style CNN\n
        "test images); H_mix is the continuous (KDE) entropy of the mixed distribution with "
        "its point masses separated (p_atoms = their probability).\n"]
 
+def glance(model):
+    """One line of findings per model, every number from its tables."""
+    folder = os.path.join(results, model)
+    with open(os.path.join(folder, "summary.json")) as f:
+        summary = json.load(f)
+    layers = read(folder, "layers.csv")
+    effects = {e["layer_type"]: e for e in read(folder, "layer_type_effects.csv")}
+    dead = sum(int(d["dead_channels"]) for d in read(folder, "dead_channels.csv") if d["layer_name"])
+    plane = read(folder, "information_plane.csv")
+    inputs = read(folder, "inputs.csv")
+    mi = [num(r["mean_neuron_I_TY"]) for r in layers]
+    drops = sum(1 for a, b in zip(mi, mi[1:]) if b < a - 1e-12)
+    saturated = sum(1 for r in plane if abs(num(r["I_XT"]) - num(r["H_max"])) < 1e-9)
+    relu = effects.get("ReLU", {})
+    wrong_higher = sum(1 for r in inputs if num(r["H_wrong"]) > num(r["H_correct"]))
+    return ("**%s**: test accuracy %.2f%%; mean neuron I(T;Y) goes from %s bits (input) to %s "
+            "bits (logits) but drops at %d of %d layer-to-layer steps (class information is not "
+            "monotone in depth for single neurons); ReLU layers cut the pooled layer entropy by "
+            "%s bits on average and leave p_atoms = %s of their values exactly 0 or repeated; "
+            "%d dead channels; %d of %d (layer, epoch) points of the 30-bin information plane "
+            "are saturated at log2 N; misclassified inputs have the higher sample entropy at "
+            "%d of %d layers.\n" % (
+                model, 100 * summary["accuracy"], fmt(mi[0]), fmt(mi[-1]), drops, len(mi) - 1,
+                fmt(-num(relu.get("mean_dH_discrete"))), fmt(num(relu.get("mean_p_atoms"))),
+                dead, saturated, len(plane), wrong_higher, len(inputs)))
+
+
+out.append("\n## Findings at a glance\n\n")
+for model in models:
+    out.append("- " + glance(model))
+
 for model in models:
     folder = os.path.join(results, model)
     with open(os.path.join(folder, "summary.json")) as f:
@@ -193,7 +224,7 @@ for model in models:
     out.append(figure(model, folder, "epochs_entropy.png",
                       "%s: layer entropy H(T) of every layer at every checkpoint." % model))
     out.append(figure(model, folder, "epochs_mutual_information.png",
-                      "%s: I(T;Y) of every layer at every checkpoint." % model))
+                      "%s: mean neuron I(T;Y) of every layer at every checkpoint." % model))
     per_epoch = {}
     for r in epochs:
         per_epoch.setdefault(int(float(r["epoch"])), r)
@@ -207,11 +238,11 @@ for model in models:
                      and s["layer_name"] == r["layer_name"]]
             if start:
                 change.append((r["layer_name"], num(r["H"]) - num(start[0]["H"]),
-                               num(r["I_TY"]) - num(start[0]["I_TY"])))
+                               num(r["mean_neuron_I_TY"]) - num(start[0]["mean_neuron_I_TY"])))
     if change:
         top = max(change, key=lambda c: abs(c[1]))
         out.append("From epoch %d to %d, layer H(T) changes by %+.3f bits on average over the "
-                   "layers (largest: %s, %+.3f bits) and layer I(T;Y) by %+.3f bits on average. "
+                   "layers (largest: %s, %+.3f bits) and mean neuron I(T;Y) by %+.3f bits on average. "
                    "Table: %s.\n" % (first_epoch, last_epoch, mean([c[1] for c in change]),
                                      top[0], top[1], mean([c[2] for c in change]),
                                      table_link(model, folder, "epochs.csv")))
