@@ -4,6 +4,7 @@
 
 #include "vtkCellArray.h"
 #include "vtkCellData.h"
+#include "vtkCommunicator.h"
 #include "vtkDataObjectTree.h"
 #include "vtkDataObjectTreeIterator.h"
 #include "vtkDataSetAttributes.h"
@@ -15,6 +16,7 @@
 #include "vtkInformation.h"
 #include "vtkInformationVector.h"
 #include "vtkIntArray.h"
+#include "vtkMultiProcessController.h"
 #include "vtkObjectFactory.h"
 #include "vtkPartitionedDataSetCollection.h"
 #include "vtkPointData.h"
@@ -23,6 +25,8 @@
 #include "vtkSmartPointer.h"
 #include "vtkStringArray.h"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -51,14 +55,65 @@ std::string FormatValue(double value)
   return text;
 }
 
-/// Images of the input in traversal order (the reader's layer order).
-std::vector<vtkImageData*> CollectImages(vtkDataObject* input, bool& hasOtherLeaves)
+/// One layer of the input, and where its mosaic goes in the output.
+struct LayerSlot
 {
-  std::vector<vtkImageData*> images;
+  /// The layer's volume on this process; null where another process holds it.
+  vtkImageData* Image = nullptr;
+  /// Partitioned dataset and partition of the image (collections only).
+  unsigned int Block = 0;
+  unsigned int Partition = 0;
+  /// Width, height and channels, known on every process (0 when no process has an image).
+  std::array<int, 3> Dimensions{ { 0, 0, 0 } };
+};
+
+/**
+ * The layers of the input. A vtkPartitionedDataSetCollection (the reader's output) has one
+ * layer per partitioned dataset, on every process, also where another process holds the
+ * image (the reader gives each process whole layers); any other tree has one layer per
+ * image leaf, in traversal order; an image is one layer.
+ */
+std::vector<LayerSlot> CollectLayers(vtkDataObject* input, bool& hasOtherLeaves)
+{
+  std::vector<LayerSlot> layers;
   hasOtherLeaves = false;
+  auto add = [&layers](vtkImageData* image, unsigned int block, unsigned int partition)
+  {
+    LayerSlot slot;
+    slot.Image = image;
+    slot.Block = block;
+    slot.Partition = partition;
+    if (image != nullptr)
+    {
+      image->GetDimensions(slot.Dimensions.data());
+    }
+    layers.push_back(slot);
+  };
   if (auto* image = vtkImageData::SafeDownCast(input))
   {
-    images.push_back(image);
+    add(image, 0, 0);
+  }
+  else if (auto* collection = vtkPartitionedDataSetCollection::SafeDownCast(input))
+  {
+    for (unsigned int block = 0; block < collection->GetNumberOfPartitionedDataSets(); ++block)
+    {
+      vtkImageData* found = nullptr;
+      unsigned int where = 0;
+      for (unsigned int p = 0; p < collection->GetNumberOfPartitions(block); ++p)
+      {
+        vtkDataObject* partition = collection->GetPartitionAsDataObject(block, p);
+        if (found == nullptr && vtkImageData::SafeDownCast(partition) != nullptr)
+        {
+          found = vtkImageData::SafeDownCast(partition);
+          where = p;
+        }
+        else if (partition != nullptr && vtkImageData::SafeDownCast(partition) == nullptr)
+        {
+          hasOtherLeaves = true;
+        }
+      }
+      add(found, block, where);
+    }
   }
   else if (auto* tree = vtkDataObjectTree::SafeDownCast(input))
   {
@@ -69,7 +124,7 @@ std::vector<vtkImageData*> CollectImages(vtkDataObject* input, bool& hasOtherLea
     {
       if (auto* image = vtkImageData::SafeDownCast(it->GetCurrentDataObject()))
       {
-        images.push_back(image);
+        add(image, static_cast<unsigned int>(layers.size()), 0);
       }
       else
       {
@@ -81,16 +136,42 @@ std::vector<vtkImageData*> CollectImages(vtkDataObject* input, bool& hasOtherLea
   {
     hasOtherLeaves = true;
   }
-  return images;
+  return layers;
 }
 
-cnnslicer::MosaicLayout MakeLayout(vtkImageData* image, int gap, int columns)
+/**
+ * In a parallel run, gives every process the sizes of every layer (the largest reported,
+ * i.e. the owner's) and whether any process found leaves that are not images, so that all
+ * processes lay the layers out alike. Every process must call it (a collective AllReduce).
+ */
+void ShareLayerSizes(std::vector<LayerSlot>& layers, bool& hasOtherLeaves)
 {
-  int dims[3];
-  image->GetDimensions(dims);
-  const auto width = static_cast<std::size_t>(dims[0]);
-  const auto height = static_cast<std::size_t>(dims[1]);
-  const auto channels = static_cast<std::size_t>(dims[2]);
+  vtkMultiProcessController* controller = vtkMultiProcessController::GetGlobalController();
+  if (controller == nullptr || controller->GetNumberOfProcesses() < 2)
+  {
+    return;
+  }
+  std::vector<int> local(3 * layers.size() + 1, 0);
+  for (std::size_t k = 0; k < layers.size(); ++k)
+  {
+    std::copy(layers[k].Dimensions.begin(), layers[k].Dimensions.end(), local.begin() + 3 * k);
+  }
+  local.back() = hasOtherLeaves ? 1 : 0;
+  std::vector<int> global(local.size(), 0);
+  controller->AllReduce(
+    local.data(), global.data(), static_cast<vtkIdType>(local.size()), vtkCommunicator::MAX_OP);
+  for (std::size_t k = 0; k < layers.size(); ++k)
+  {
+    std::copy(global.begin() + 3 * k, global.begin() + 3 * k + 3, layers[k].Dimensions.begin());
+  }
+  hasOtherLeaves = global.back() != 0;
+}
+
+cnnslicer::MosaicLayout MakeLayout(const std::array<int, 3>& dimensions, int gap, int columns)
+{
+  const auto width = static_cast<std::size_t>(dimensions[0]);
+  const auto height = static_cast<std::size_t>(dimensions[1]);
+  const auto channels = static_cast<std::size_t>(dimensions[2]);
   return cnnslicer::MosaicLayout(channels,
                                  height,
                                  width,
@@ -388,8 +469,14 @@ int vtkCNNFeatureMapMosaic::RequestData(vtkInformation*,
   vtkPolyData* layerLabelOutput = vtkPolyData::GetData(outputVector, 2);
 
   bool hasOtherLeaves = false;
-  const std::vector<vtkImageData*> images = CollectImages(input, hasOtherLeaves);
-  if (images.empty())
+  std::vector<LayerSlot> layers = CollectLayers(input, hasOtherLeaves);
+  if (vtkPartitionedDataSetCollection::SafeDownCast(input) != nullptr)
+  {
+    ShareLayerSizes(layers, hasOtherLeaves);
+  }
+  const bool anyImage = std::any_of(
+    layers.begin(), layers.end(), [](const LayerSlot& layer) { return layer.Dimensions[2] > 0; });
+  if (!anyImage)
   {
     if (hasOtherLeaves)
     {
@@ -400,7 +487,7 @@ int vtkCNNFeatureMapMosaic::RequestData(vtkInformation*,
     }
     return 1; // an empty collection, e.g. before the reader has run
   }
-  const auto count = static_cast<int>(images.size());
+  const auto count = static_cast<int>(layers.size());
   if (this->Layer >= count)
   {
     vtkErrorMacro(<< "Layer " << this->Layer << " does not exist: the input has " << count
@@ -410,25 +497,33 @@ int vtkCNNFeatureMapMosaic::RequestData(vtkInformation*,
 
   try
   {
+    // Laid out from every process's sizes, so the mosaics of a parallel run sit where a
+    // serial run puts them; each process builds those of the layers it holds.
     std::vector<int> shown;
     std::vector<cnnslicer::MosaicLayout> layouts;
     for (int k = 0; k < count; ++k)
     {
-      if (this->Layer < 0 || this->Layer == k)
+      const auto& dimensions = layers[k].Dimensions;
+      const bool hasVolume = dimensions[0] > 0 && dimensions[1] > 0 && dimensions[2] > 0;
+      if (hasVolume && (this->Layer < 0 || this->Layer == k))
       {
         shown.push_back(k);
-        layouts.push_back(MakeLayout(images[k], this->Gap, this->Columns));
+        layouts.push_back(MakeLayout(dimensions, this->Gap, this->Columns));
       }
     }
     const auto corners = cnnslicer::arrangeSideBySide(layouts, this->LayerSpacing);
 
-    std::vector<vtkSmartPointer<vtkPolyData>> mosaics(images.size());
+    std::vector<vtkSmartPointer<vtkPolyData>> mosaics(layers.size());
     LabelSet tileLabels;
     LabelSet layerLabels;
     for (std::size_t s = 0; s < shown.size(); ++s)
     {
       const int k = shown[s];
-      vtkImageData* image = images[k];
+      vtkImageData* image = layers[k].Image;
+      if (image == nullptr)
+      {
+        continue;
+      }
       const auto& layout = layouts[s];
       mosaics[k] = BuildMosaic(image, layout, corners[s]);
 
@@ -482,16 +577,24 @@ int vtkCNNFeatureMapMosaic::RequestData(vtkInformation*,
     tileLabels.Fill(tileLabelOutput);
     layerLabels.Fill(layerLabelOutput);
 
-    if (auto* tree = vtkDataObjectTree::SafeDownCast(input))
+    if (auto* collection = vtkPartitionedDataSetCollection::SafeDownCast(input))
+    {
+      auto* outputCollection = vtkPartitionedDataSetCollection::SafeDownCast(output);
+      outputCollection->CopyStructure(collection);
+      outputCollection->SetDataAssembly(collection->GetDataAssembly());
+      outputCollection->GetFieldData()->PassData(collection->GetFieldData());
+      for (std::size_t k = 0; k < layers.size(); ++k)
+      {
+        if (mosaics[k] != nullptr)
+        {
+          outputCollection->SetPartition(layers[k].Block, layers[k].Partition, mosaics[k]);
+        }
+      }
+    }
+    else if (auto* tree = vtkDataObjectTree::SafeDownCast(input))
     {
       auto* outputTree = vtkDataObjectTree::SafeDownCast(output);
       outputTree->CopyStructure(tree);
-      auto* collection = vtkPartitionedDataSetCollection::SafeDownCast(input);
-      if (collection != nullptr)
-      {
-        vtkPartitionedDataSetCollection::SafeDownCast(output)->SetDataAssembly(
-          collection->GetDataAssembly());
-      }
       outputTree->GetFieldData()->PassData(tree->GetFieldData());
       vtkSmartPointer<vtkDataObjectTreeIterator> it =
         vtk::TakeSmartPointer(tree->NewTreeIterator());

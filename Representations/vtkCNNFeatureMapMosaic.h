@@ -21,7 +21,10 @@
  * per row (0: ceil(sqrt(C))), Gap pixels apart (-1: automatic, by tile size). The volume's
  * Y is kept, so maps stay upright. With several layers, Layer = -1 shows every layer's
  * mosaic side by side along X in network order, tops aligned, LayerSpacing apart; Layer = k
- * shows only the k-th image of the input (the reader's layer k).
+ * shows only layer k: the k-th partitioned dataset of a collection (the reader's layer k),
+ * else the k-th image. In a parallel run (the reader gives each process whole layers) the
+ * processes share the layers' sizes, so each lays out its own layers where a serial run
+ * puts them.
  *
  * Output port 1: one point per tile at its lower-left corner, with `label` (the channel
  * index, and the tile's value of TileLabelArrayName when the layer has it), `short_label`
