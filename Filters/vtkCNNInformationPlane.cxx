@@ -2,11 +2,14 @@
 
 #include "vtkCNNEntropyFilterInternals.h"
 #include "vtkCNNLayerBlocks.h"
+#include "vtkCNNParallelTables.h"
 
 #include "RepresentationEntropy.h"
 
+#include "vtkAbstractArray.h"
 #include "vtkCompositeDataSet.h"
 #include "vtkDataArray.h"
+#include "vtkFieldData.h"
 #include "vtkFloatArray.h"
 #include "vtkImageData.h"
 #include "vtkInformation.h"
@@ -14,6 +17,7 @@
 #include "vtkMultiBlockDataSet.h"
 #include "vtkObjectFactory.h"
 #include "vtkStreamingDemandDrivenPipeline.h"
+#include "vtkStringArray.h"
 #include "vtkTable.h"
 
 #include <algorithm>
@@ -28,30 +32,61 @@ struct vtkCNNInformationPlane::Internals
   std::vector<double> TimeSteps;
   /// Index of the time step the pipeline runs now.
   std::size_t Current = 0;
-  /// Rows of port 0, and of each layer's table for port 1 in network order.
+  /// Rows of port 0 (this process's layers in a parallel run).
   vtkCNNTableBuilder Plane;
-  std::vector<std::pair<std::string, vtkCNNTableBuilder>> Layers;
 
   void Reset()
   {
     this->Current = 0;
     this->Plane = vtkCNNTableBuilder();
-    this->Layers.clear();
-  }
-
-  vtkCNNTableBuilder& LayerTable(const std::string& name)
-  {
-    for (auto& entry : this->Layers)
-    {
-      if (entry.first == name)
-      {
-        return entry.second;
-      }
-    }
-    this->Layers.emplace_back(name, vtkCNNTableBuilder());
-    return this->Layers.back().second;
   }
 };
+
+namespace
+{
+
+/// One table per layer, rows in the order of @p plane (epoch order): port 1.
+void SplitByLayer(vtkTable* plane, vtkMultiBlockDataSet* layers)
+{
+  auto names = vtkStringArray::SafeDownCast(plane->GetColumnByName("layer_name"));
+  std::vector<std::string> order;
+  std::vector<std::vector<vtkIdType>> rows;
+  for (vtkIdType r = 0; names != nullptr && r < plane->GetNumberOfRows(); ++r)
+  {
+    const std::string name = names->GetValue(r);
+    const auto it = std::find(order.begin(), order.end(), name);
+    if (it == order.end())
+    {
+      order.push_back(name);
+      rows.emplace_back();
+    }
+    rows[static_cast<std::size_t>(std::find(order.begin(), order.end(), name) - order.begin())]
+      .push_back(r);
+  }
+  layers->SetNumberOfBlocks(static_cast<unsigned int>(order.size()));
+  for (std::size_t i = 0; i < order.size(); ++i)
+  {
+    vtkNew<vtkTable> table;
+    for (vtkIdType c = 0; c < plane->GetNumberOfColumns(); ++c)
+    {
+      vtkAbstractArray* source = plane->GetColumn(c);
+      vtkSmartPointer<vtkAbstractArray> column = vtk::TakeSmartPointer(source->NewInstance());
+      column->SetName(source->GetName());
+      column->SetNumberOfComponents(source->GetNumberOfComponents());
+      for (const vtkIdType r : rows[i])
+      {
+        column->InsertNextTuple(r, source);
+      }
+      table->AddColumn(column);
+    }
+    table->GetFieldData()->ShallowCopy(plane->GetFieldData());
+    const auto block = static_cast<unsigned int>(i);
+    layers->SetBlock(block, table);
+    layers->GetMetaData(block)->Set(vtkCompositeDataSet::NAME(), order[i].c_str());
+  }
+}
+
+} // namespace
 
 vtkCNNInformationPlane::vtkCNNInformationPlane()
   : Internal(new Internals)
@@ -177,8 +212,26 @@ int vtkCNNInformationPlane::RequestData(vtkInformation* request,
 
   const double begin = static_cast<double>(internal.Current) / steps;
   const double end = static_cast<double>(internal.Current + 1) / steps;
-  if (input == nullptr || !this->ComputeTimeStep(input, epoch, begin, end))
+  std::size_t computed = 0;
+  const bool ok = input != nullptr && this->ComputeTimeStep(input, epoch, begin, end, computed);
+  // In a parallel run each process holds whole layers (the reader's pieces); every time
+  // step, the processes agree that all of them succeeded before going on, so that a
+  // failure on one stops all of them (vtkCNNParallelTables.h).
+  const vtkCNNParallelTables parallel(outputVector->GetInformationObject(0));
+  const long long layers = parallel.AgreeOnLayers(ok, computed);
+  if (layers < 0)
   {
+    if (ok)
+    {
+      vtkErrorMacro(<< "Another process of the parallel run failed; see its error message.");
+    }
+    this->EndPass(request);
+    return 0;
+  }
+  if (layers == 0)
+  {
+    vtkErrorMacro(<< "No activation volume with a point array named as the input array was "
+                     "found; select the array that holds one component per sample.");
     this->EndPass(request);
     return 0;
   }
@@ -199,19 +252,11 @@ int vtkCNNInformationPlane::RequestData(vtkInformation* request,
   plane->Initialize();
   internal.Plane.Build(plane);
   vtkCNNSetTableMetadata(plane, unit, estimator);
+  parallel.GatherRows(plane, { "epoch", "layer_index" });
 
-  vtkMultiBlockDataSet* layers = vtkMultiBlockDataSet::GetData(outputVector, 1);
-  layers->Initialize();
-  layers->SetNumberOfBlocks(static_cast<unsigned int>(internal.Layers.size()));
-  for (std::size_t i = 0; i < internal.Layers.size(); ++i)
-  {
-    vtkNew<vtkTable> table;
-    internal.Layers[i].second.Build(table);
-    vtkCNNSetTableMetadata(table, unit, estimator);
-    const auto block = static_cast<unsigned int>(i);
-    layers->SetBlock(block, table);
-    layers->GetMetaData(block)->Set(vtkCompositeDataSet::NAME(), internal.Layers[i].first.c_str());
-  }
+  vtkMultiBlockDataSet* trajectories = vtkMultiBlockDataSet::GetData(outputVector, 1);
+  trajectories->Initialize();
+  SplitByLayer(plane, trajectories);
   this->UpdateProgress(1.0);
   return 1;
 }
@@ -219,7 +264,8 @@ int vtkCNNInformationPlane::RequestData(vtkInformation* request,
 bool vtkCNNInformationPlane::ComputeTimeStep(vtkDataObject* input,
                                              double epoch,
                                              double progressBegin,
-                                             double progressEnd)
+                                             double progressEnd,
+                                             std::size_t& computed)
 {
   std::vector<vtkCNNLayerBlock> blocks;
   std::vector<std::string> warnings;
@@ -247,7 +293,6 @@ bool vtkCNNInformationPlane::ComputeTimeStep(vtkDataObject* input,
     return false;
   }
 
-  std::size_t computed = 0;
   for (std::size_t b = 0; b < blocks.size(); ++b)
   {
     const vtkCNNLayerBlock& block = blocks[b];
@@ -306,7 +351,7 @@ bool vtkCNNInformationPlane::ComputeTimeStep(vtkDataObject* input,
     }
     ++computed;
 
-    auto addRow = [&](vtkCNNTableBuilder& table)
+    vtkCNNTableBuilder& table = this->Internal->Plane;
     {
       table.NewRow();
       table.Set("epoch", epoch);
@@ -326,15 +371,7 @@ bool vtkCNNInformationPlane::ComputeTimeStep(vtkDataObject* input,
       table.Set("non_finite", static_cast<double>(result.NonFinite));
       table.Set("range_low", result.Range.Low);
       table.Set("range_high", result.Range.High);
-    };
-    addRow(this->Internal->Plane);
-    addRow(this->Internal->LayerTable(block.LayerName));
-  }
-  if (computed == 0)
-  {
-    vtkErrorMacro(<< "No activation volume with a point array named as the input array was "
-                     "found; select the array that holds one component per sample.");
-    return false;
+    }
   }
   return true;
 }

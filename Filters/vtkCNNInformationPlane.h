@@ -21,6 +21,8 @@
  *   `layer_name`, `layer_type`, `I_XT`, `I_TY`, `H_T`, `H_T_given_Y`, `H_Y`, `H_max`
  *   (log N), `patterns`, `samples`, `neurons`, `neurons_examined`, `non_finite`,
  *   `range_low`, `range_high`;
+ * In a parallel run (the reader gives each process whole layers) the rows are gathered
+ * on process 0, as the entropy filters' tables are (vtkCNNParallelTables).
  * - port 1: a vtkMultiBlockDataSet with one table per layer (block name = layer name,
  *   rows in epoch order), so that a Line Chart View with X = `I_XT` and Y = `I_TY`
  *   draws one trajectory per layer through the information plane.
@@ -31,9 +33,10 @@
 #include "CNNSlicerFiltersModule.h" // for export macro
 #include "vtkDataObjectAlgorithm.h"
 
-#include <memory> // for std::unique_ptr
-#include <string> // for std::string
-#include <vector> // for std::vector
+#include <cstddef> // for std::size_t
+#include <memory>  // for std::unique_ptr
+#include <string>  // for std::string
+#include <vector>  // for std::vector
 
 class CNNSLICERFILTERS_EXPORT vtkCNNInformationPlane : public vtkDataObjectAlgorithm
 {
@@ -123,11 +126,13 @@ private:
   vtkCNNInformationPlane(const vtkCNNInformationPlane&) = delete;
   void operator=(const vtkCNNInformationPlane&) = delete;
 
-  /// Adds the rows of the current input (one time step) to the accumulated rows.
+  /// Adds the rows of the current input (one time step) to the accumulated rows;
+  /// @p computed counts the layers of this process. False after an error or an abort.
   bool ComputeTimeStep(vtkDataObject* input,
                        double epoch,
                        double progressBegin,
-                       double progressEnd);
+                       double progressEnd,
+                       std::size_t& computed);
   /// Ends a pass over the time steps (after the last one, or after an error).
   void EndPass(vtkInformation* request);
 

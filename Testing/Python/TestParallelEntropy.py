@@ -3,7 +3,7 @@
 Runs parallel_entropy_run.py once with `pvbatch --symmetric` and once with `mpiexec -n 2
 pvbatch --symmetric`, then checks (Documentation/parallel.md):
   - discrete tables (CNN Entropy (Discrete) layer and channel tables, CNN Sample
-    Entropy's layer table) are identical, number for number;
+    Entropy's layer table, CNN Information Plane's table) are identical, number for number;
   - continuous tables (CNN Entropy (Continuous)) agree within 1e-9 relative;
   - the sample table of the two processes together is the serial one;
   - each layer is held by exactly one process, the two hold all of the serial run's
@@ -70,7 +70,8 @@ def rows(path):
         return list(csv.reader(stream))
 
 
-for table in ["discrete_layers", "discrete_channels", "sample_entropy_layers"]:
+for table in ["discrete_layers", "discrete_channels", "sample_entropy_layers",
+              "information_plane"]:
     expected = rows(os.path.join(serial, table + ".csv"))
     got = rows(os.path.join(parallel, table + ".csv"))
     check(len(expected) > 1, "%s: the serial table is empty" % table)

@@ -7,10 +7,12 @@ script (symmetric mode), so each can report what it holds itself:
   OUT/rank<r>.json   process r: activation bytes it holds, peak resident memory, seconds
   OUT/<table>.csv    process 0: the tables, which the filters' reduction step gathers there
                      (layer and channel tables of CNN Entropy (Discrete) and (Continuous),
-                     CNN Sample Entropy's layer table, the reader's sample table)
+                     CNN Sample Entropy's layer table, CNN Information Plane's table, the
+                     reader's sample table)
 
 Usage: pvbatch --symmetric parallel_entropy_run.py --plugin CNNSlicer.so --model M.pt
-       --data DATASET --samples N [--split test|train] [--continuous-neurons 0] --out DIR
+       --data DATASET --samples N [--split test|train] [--threads T] [--continuous-neurons 0]
+       --out DIR
 """
 import argparse
 import csv
@@ -29,6 +31,8 @@ parser.add_argument("--data", required=True)
 parser.add_argument("--samples", type=int, default=1000)
 parser.add_argument("--split", choices=["test", "train"], default="test")
 parser.add_argument("--estimator", default="Kernel density (KDE)")
+parser.add_argument("--threads", type=int, default=0,
+                    help="threads of the reader and filters per process (0: every core)")
 parser.add_argument("--continuous-neurons", type=int, default=1,
                     help="0: the continuous filter computes layers and channels only (faster)")
 parser.add_argument("--out", required=True)
@@ -44,23 +48,32 @@ reader = CNNActivationsReader(FileNames=[args.model])
 reader.DatasetFileName = args.data
 reader.Split = 1 if args.split == "train" else 0
 reader.MaximumSamples = args.samples
+reader.NumberOfThreads = args.threads
 reader.UpdatePipeline()
 read_seconds = time.perf_counter() - start
 
 # Named explicitly: in symmetric mode the satellites do not pick the array default from
 # the data (the filters would first run once without an input array).
-discrete = CNNEntropyDiscrete(Input=reader, SelectInputArray=["POINTS", "activation"])
+discrete = CNNEntropyDiscrete(Input=reader, SelectInputArray=["POINTS", "activation"],
+                              NumberOfThreads=args.threads)
 discrete.UpdatePipeline()
 discrete_seconds = time.perf_counter() - start - read_seconds
 
 continuous = CNNEntropyContinuous(Input=reader, SelectInputArray=["POINTS", "activation"])
 continuous.Estimator = args.estimator
 continuous.NeuronScope = args.continuous_neurons
+continuous.NumberOfThreads = args.threads
 continuous.UpdatePipeline()
 continuous_seconds = time.perf_counter() - start - read_seconds - discrete_seconds
 
-samples = CNNSampleEntropy(Input=reader, SelectInputArray=["POINTS", "activation"])
+samples = CNNSampleEntropy(Input=reader, SelectInputArray=["POINTS", "activation"],
+                           NumberOfThreads=args.threads)
 samples.UpdatePipeline()
+# The information plane of the model (one checkpoint: one epoch), exact like the discrete
+# tables; coarse bins, so that patterns repeat and the counts matter.
+plane = CNNInformationPlane(Input=reader, SelectInputArray=["POINTS", "activation"],
+                            NumberOfBins=3, NumberOfThreads=args.threads)
+plane.UpdatePipeline()
 total_seconds = time.perf_counter() - start
 
 
@@ -132,3 +145,4 @@ if rank == 0:
     write_table(local(continuous, 2), os.path.join(args.out, "continuous_layers.csv"))
     write_table(local(continuous, 1), os.path.join(args.out, "continuous_channels.csv"))
     write_table(local(samples, 2), os.path.join(args.out, "sample_entropy_layers.csv"))
+    write_table(local(plane, 0), os.path.join(args.out, "information_plane.csv"))
