@@ -19,9 +19,20 @@ namespace fs = std::filesystem;
 
 fs::path makeScratchFolder()
 {
+  // run-fuzzers.sh names the base folder and removes it afterwards: libFuzzer ends a run
+  // that failed (or hit its time limit) without running atexit handlers.
   std::error_code error;
-  const fs::path base =
-    fs::is_directory("/dev/shm", error) ? fs::path("/dev/shm") : fs::temp_directory_path();
+  const char* requested = std::getenv("CNNSLICER_FUZZ_SCRATCH");
+  fs::path base;
+  if (requested && *requested)
+  {
+    base = requested;
+    fs::create_directories(base);
+  }
+  else
+  {
+    base = fs::is_directory("/dev/shm", error) ? fs::path("/dev/shm") : fs::temp_directory_path();
+  }
   std::string pattern = (base / "cnnslicer-fuzz-XXXXXX").string();
   if (!mkdtemp(pattern.data()))
   {

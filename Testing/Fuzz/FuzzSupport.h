@@ -20,8 +20,8 @@
 namespace cnnslicer::fuzzing
 {
 
-/// A folder private to this process under /dev/shm (or the temporary directory), created
-/// on first use and removed at exit.
+/// A folder private to this process under $CNNSLICER_FUZZ_SCRATCH, else /dev/shm (or the
+/// temporary directory), created on first use and removed at a normal exit.
 const std::filesystem::path& scratchFolder();
 
 /// An empty folder `scratchFolder()/<name>`, emptied first when it exists.

@@ -30,6 +30,10 @@ cmake --preset fuzz >/dev/null && cmake --build --preset fuzz >/dev/null || exit
 declare -A max_len=([idx]=4096 [idx_gzip]=4096 [cifar10]=10000 [npy]=4096
                     [image_folder]=1024 [model_metadata]=4096 [torchscript_archive]=8192)
 work="$root/build-fuzz/fuzz-work"
+# The files each input becomes (FuzzSupport.cxx), in memory, removed after each target.
+scratch_base=/tmp
+[ -d /dev/shm ] && scratch_base=/dev/shm
+export CNNSLICER_FUZZ_SCRATCH="$scratch_base/cnnslicer-fuzz-run-$$"
 status=0
 rows=()
 for target in "${targets[@]}"; do
@@ -44,6 +48,7 @@ for target in "${targets[@]}"; do
     -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$work/artifacts/$target/" "$work/$target" "${seeds[@]}" >"$log" 2>&1
   code=$?
+  rm -rf "$CNNSLICER_FUZZ_SCRATCH"
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   last=$(grep -E '^#[0-9]+' "$log" | tail -1)
