@@ -16,6 +16,7 @@
 
 #include <QPainter>
 #include <QPixmap>
+#include <QScrollArea>
 #include <QSignalBlocker>
 #include <QStyledItemDelegate>
 #include <QTreeWidgetItem>
@@ -86,9 +87,16 @@ pqCNNSlicerPanel::pqCNNSlicerPanel(QWidget* parent)
   , Ui(new Ui::pqCNNSlicerPanel())
 {
   this->setWindowTitle(tr("CNN Slicer"));
-  auto* contents = new QWidget(this);
+  // Scrollable, so that the panel can share a dock area with the Pipeline Browser and the
+  // Properties panel on a small screen.
+  auto* scroll = new QScrollArea(this);
+  scroll->setObjectName(QStringLiteral("scrollArea"));
+  scroll->setWidgetResizable(true);
+  scroll->setFrameShape(QFrame::NoFrame);
+  auto* contents = new QWidget(scroll);
   this->Ui->setupUi(contents);
-  this->setWidget(contents);
+  scroll->setWidget(contents);
+  this->setWidget(scroll);
   this->Ui->layerTree->setItemDelegateForColumn(EntropyColumn, new EntropyBarDelegate(this));
   this->Ui->layerTree->header()->setStretchLastSection(true);
   this->Ui->sampleSlider->setMinimum(0);
