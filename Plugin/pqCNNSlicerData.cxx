@@ -88,7 +88,7 @@ bool pqCNNSlicerData::read(vtkDataObject* activations, vtkDataObject* samples, Q
   if (!collection || collection->GetNumberOfPartitionedDataSets() == 0)
   {
     problem = QStringLiteral("The reader has no output yet: set its model and dataset, then "
-                             "press Apply (or Analyze).");
+                             "press Apply.");
     return false;
   }
   this->Assembly = collection->GetDataAssembly();

@@ -22,6 +22,7 @@
 #include <QTreeWidgetItem>
 
 #include <cmath>
+#include <functional>
 
 namespace
 {
@@ -126,29 +127,57 @@ pqCNNSlicerPanel::pqCNNSlicerPanel(QWidget* parent)
   QObject::connect(ui.channelSpin,
                    QOverload<int>::of(&QSpinBox::valueChanged),
                    this,
-                   &pqCNNSlicerPanel::onChannelChosen);
-  QObject::connect(ui.classCombo,
-                   QOverload<int>::of(&QComboBox::currentIndexChanged),
-                   this,
-                   &pqCNNSlicerPanel::onClassChosen);
+                   [this](int channel)
+                   { this->change([&]() { this->Selection.Channel = channel; }); });
+  QObject::connect(
+    ui.classCombo,
+    QOverload<int>::of(&QComboBox::currentIndexChanged),
+    this,
+    [this](int index)
+    {
+      this->change([&]()
+                   { this->Selection.ClassIndex = this->Ui->classCombo->itemData(index).toInt(); });
+    });
   QObject::connect(ui.displayCombo,
                    QOverload<int>::of(&QComboBox::currentIndexChanged),
                    this,
-                   &pqCNNSlicerPanel::onDisplayChosen);
+                   [this](int index)
+                   {
+                     this->change(
+                       [&]()
+                       {
+                         this->Selection.Show = index == 1
+                                                  ? pqCNNSlicerSelection::Display::Mosaic
+                                                  : pqCNNSlicerSelection::Display::ChannelSlice;
+                         this->updateChannelRange();
+                       });
+                   });
   QObject::connect(ui.colorCombo,
                    QOverload<int>::of(&QComboBox::currentIndexChanged),
                    this,
-                   &pqCNNSlicerPanel::onColorChosen);
-  QObject::connect(
-    ui.perClassCheck, &QCheckBox::toggled, this, &pqCNNSlicerPanel::onPerClassToggled);
+                   [this](int index)
+                   {
+                     this->change(
+                       [&]()
+                       {
+                         this->Selection.Color =
+                           index == 1 ? pqCNNSlicerSelection::Coloring::NeuronEntropy
+                                      : pqCNNSlicerSelection::Coloring::SampleActivation;
+                       });
+                   });
+  QObject::connect(ui.perClassCheck,
+                   &QCheckBox::toggled,
+                   this,
+                   [this](bool checked)
+                   { this->change([&]() { this->Selection.PerClassLines = checked; }); });
   QObject::connect(
     ui.checkpointSlider, &QSlider::valueChanged, this, &pqCNNSlicerPanel::onCheckpointMoved);
   QObject::connect(ui.previousMisclassified,
                    &QPushButton::clicked,
                    this,
-                   &pqCNNSlicerPanel::previousMisclassified);
+                   [this]() { this->stepMisclassified(-1); });
   QObject::connect(
-    ui.nextMisclassified, &QPushButton::clicked, this, &pqCNNSlicerPanel::nextMisclassified);
+    ui.nextMisclassified, &QPushButton::clicked, this, [this]() { this->stepMisclassified(+1); });
   QObject::connect(ui.analyzeButton, &QPushButton::clicked, this, &pqCNNSlicerPanel::analyze);
 
   pqApplicationCore* core = pqApplicationCore::instance();
@@ -677,78 +706,26 @@ void pqCNNSlicerPanel::onSampleChosen(int sample)
   this->selectionChanged();
 }
 
-void pqCNNSlicerPanel::onChannelChosen(int channel)
+void pqCNNSlicerPanel::change(const std::function<void()>& edit)
 {
+  // Widgets the panel sets itself (showSelection) change nothing.
   if (!this->Busy)
   {
-    this->Selection.Channel = channel;
+    edit();
     this->selectionChanged();
   }
 }
 
-void pqCNNSlicerPanel::onClassChosen(int index)
+void pqCNNSlicerPanel::stepMisclassified(int direction)
 {
-  if (!this->Busy && index >= 0)
-  {
-    this->Selection.ClassIndex = this->Ui->classCombo->itemData(index).toInt();
-    this->selectionChanged();
-  }
-}
-
-void pqCNNSlicerPanel::onDisplayChosen(int index)
-{
-  if (!this->Busy)
-  {
-    this->Selection.Show = index == 1 ? pqCNNSlicerSelection::Display::Mosaic
-                                      : pqCNNSlicerSelection::Display::ChannelSlice;
-    this->updateChannelRange();
-    this->selectionChanged();
-  }
-}
-
-void pqCNNSlicerPanel::onColorChosen(int index)
-{
-  if (!this->Busy)
-  {
-    this->Selection.Color = index == 1 ? pqCNNSlicerSelection::Coloring::NeuronEntropy
-                                       : pqCNNSlicerSelection::Coloring::SampleActivation;
-    this->selectionChanged();
-  }
-}
-
-void pqCNNSlicerPanel::onPerClassToggled(bool checked)
-{
-  if (!this->Busy)
-  {
-    this->Selection.PerClassLines = checked;
-    this->selectionChanged();
-  }
-}
-
-void pqCNNSlicerPanel::previousMisclassified()
-{
-  const int sample =
-    this->Data.nextMisclassified(this->Selection.Sample, -1, this->Selection.ClassIndex);
+  const int classIndex = this->Selection.ClassIndex;
+  const int sample = this->Data.nextMisclassified(this->Selection.Sample, direction, classIndex);
   if (sample < 0)
   {
     this->setStatus(
-      tr("No misclassified sample%1.")
-        .arg(this->Selection.ClassIndex < 0
-               ? QString()
-               : tr(" of class %1").arg(this->Data.className(this->Selection.ClassIndex))));
-    return;
-  }
-  this->setStatus(QString());
-  this->onSampleChosen(sample);
-}
-
-void pqCNNSlicerPanel::nextMisclassified()
-{
-  const int sample =
-    this->Data.nextMisclassified(this->Selection.Sample, +1, this->Selection.ClassIndex);
-  if (sample < 0)
-  {
-    this->previousMisclassified();
+      classIndex < 0
+        ? tr("No misclassified sample.")
+        : tr("No misclassified sample of class %1.").arg(this->Data.className(classIndex)));
     return;
   }
   this->setStatus(QString());

@@ -11,9 +11,10 @@
 #include <QScopedPointer>
 #include <QTimer>
 
+#include <functional>
+
 class pqAnimationScene;
 class pqPipelineSource;
-class pqServerManagerModelItem;
 class QTreeWidgetItem;
 
 namespace Ui
@@ -64,15 +65,8 @@ private Q_SLOTS:
   void reloadEntropy();
   void onLayerChosen();
   void onSampleChosen(int sample);
-  void onChannelChosen(int channel);
-  void onClassChosen(int index);
-  void onDisplayChosen(int index);
-  void onColorChosen(int index);
-  void onPerClassToggled(bool checked);
   void onCheckpointMoved(int index);
   void showAnimationTime();
-  void previousMisclassified();
-  void nextMisclassified();
   void analyze();
   void onStateLoaded();
   void onUndoRedo();
@@ -84,6 +78,10 @@ private:
   void showSelection();
   /// Stores the selection on the reader and pushes it into the pipeline.
   void selectionChanged();
+  /// A widget's change: `edit` updates the selection, which is then stored and applied.
+  void change(const std::function<void()>& edit);
+  /// Steps to the previous (-1) or next (+1) misclassified sample.
+  void stepMisclassified(int direction);
   void rebuildTree();
   void updateEntropyColumn();
   void updateSampleInfo();
