@@ -173,3 +173,14 @@ TEST(Cifar10LoaderErrors, PayloadAboveTheLimit)
   expectMessageContains(datasetErrorMessage([&] { loadCifar10(path, Cifar10Split::Test, 4096); }),
                         { path, "6144 bytes, more than the limit of 4096" });
 }
+
+TEST(Cifar10LoaderErrors, BlankClassNamesFile)
+{
+  const TinyCifar cifar;
+  writeTextFile(cifar.batch("batches.meta.txt"), "\n  \n\t\n");
+  expectMessageContains(
+    datasetErrorMessage([&] { loadCifar10(cifar.batches(), Cifar10Split::Test); }),
+    { cifar.batch("batches.meta.txt"),
+      "holds no class names",
+      "write one class name per line, in label order" });
+}

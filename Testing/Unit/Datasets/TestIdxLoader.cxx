@@ -474,3 +474,34 @@ TEST(IdxLoaderErrors, ImagesWithAZeroExtentAreRefused)
   expectMessageContains(datasetErrorMessage([&] { loadIdxDataset(path, ""); }),
                         { "IDX images of 0 x 28 x 28 hold no pixels" });
 }
+
+// A labels path that is a folder, a labels file shorter than the magic, a device, and the
+// IDX folder lookup given a file or a missing folder.
+TEST(IdxLoaderErrors, FolderShortFileDeviceAndFolderLookup)
+{
+  TemporaryFolder folder;
+  const std::string images = folder.file("a-images-idx3-ubyte");
+  writeFile(images, idxBytes(UInt8Code, { 3, 2, 4 }, threeImagePixels()));
+  const std::string labelsFolder = folder.file("labels-folder");
+  writeFile(labelsFolder + "/inside", { 0 });
+  expectMessageContains(datasetErrorMessage([&] { loadIdxDataset(images, labelsFolder); }),
+                        { labelsFolder,
+                          "is a folder where a file was expected",
+                          "give the file itself, or the folder as the dataset path" });
+
+  const std::string shortLabels = folder.file("a-labels-idx1-ubyte");
+  writeFile(shortLabels, { 0, 0 });
+  expectMessageContains(
+    datasetErrorMessage([&] { loadIdxDataset(images, shortLabels); }),
+    { shortLabels, "truncated IDX file (expected at least 4 header bytes, found 2)" });
+
+  expectMessageContains(
+    datasetErrorMessage([&] { readIdxFile("/dev/null"); }),
+    { "/dev/null", "cannot read the file size (", "check that it is a regular file" });
+
+  expectMessageContains(datasetErrorMessage([&] { findIdxFiles(images); }),
+                        { images, "is not a folder", "give the folder that holds the IDX files" });
+  const std::string absent = folder.file("absent");
+  expectMessageContains(datasetErrorMessage([&] { findIdxFiles(absent); }),
+                        { absent, "folder not found", "check the dataset path" });
+}

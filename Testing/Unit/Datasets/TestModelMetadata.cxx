@@ -120,3 +120,12 @@ TEST(ModelMetadataErrors, InconsistentNormalization)
   expectMessageContains(metadataError(R"({"mean": [0.1, 0.2], "std": [1, 1, 1]})"),
                         { "'mean' has 2 values and 'std' 3" });
 }
+
+// 1e300 is a valid JSON number (a double) but overflows the float32 that holds the mean.
+TEST(ModelMetadataErrors, MeanThatOverflowsFloat32)
+{
+  expectMessageContains(metadataError(R"({"mean": [1e300], "std": [1]})"),
+                        { Source,
+                          "'mean' holds a value that is not finite",
+                          "re-export it with Examples/Models/export_models.py" });
+}

@@ -348,3 +348,51 @@ TEST(NumpyLoaderErrors, ShapeWithAZeroExtentIsRefused)
   expectMessageContains(datasetErrorMessage([&] { loadNumpyDataset(path); }),
                         { "shape (0, 28, 28), which holds no pixels" });
 }
+
+// The file checks before the header: a folder, a path with no file size (a device), a
+// version-2 preamble cut before its 4-byte header length, and the dataset size limit.
+TEST(NumpyLoaderErrors, FolderDeviceShortPreambleAndSizeLimit)
+{
+  TemporaryFolder folder;
+  writeFile(folder.file("images.npy/inside"), { 0 });
+  expectMessageContains(datasetErrorMessage([&] { loadNumpyDataset(folder.file("images.npy")); }),
+                        { folder.file("images.npy"),
+                          "is a folder where a file was expected",
+                          "give the .npy file itself" });
+
+  expectMessageContains(
+    datasetErrorMessage([&] { loadNumpyDataset("/dev/null"); }),
+    { "/dev/null", "cannot read the file size (", "check that it is a regular file" });
+
+  const std::string shortPreamble = folder.file("short.npy");
+  writeFile(shortPreamble, { 0x93, 'N', 'U', 'M', 'P', 'Y', 2, 0, 16, 0 });
+  expectMessageContains(datasetErrorMessage([&] { loadNumpyDataset(shortPreamble); }),
+                        { shortPreamble,
+                          "truncated .npy file (expected at least 12 bytes, found 10)",
+                          "save the array again with numpy.save" });
+
+  const std::string images = folder.file("x.npy");
+  writeFile(images, npyBytes(1, "|u1", { 2, 3, 4 }, Bytes(24, 7)));
+  expectMessageContains(
+    datasetErrorMessage([&] { loadNumpyDataset(images, "", NumpyImageLayout::Infer, 10); }),
+    { images, ".npy data is 24 bytes, more than the limit of 10", "save fewer samples" });
+}
+
+// A shape whose byte count does not fit in 64 bits, and a uint64 label above 2^63 - 1.
+TEST(NumpyLoaderErrors, ShapeBeyondTwoToTheSixtyFourAndLabelBeyondInt64)
+{
+  TemporaryFolder folder;
+  const std::string huge = folder.file("huge.npy");
+  writeFile(huge, npyBytes(1, "|u1", { 1ull << 32, 1ull << 32, 1ull << 32 }, {}));
+  expectMessageContains(datasetErrorMessage([&] { loadNumpyDataset(huge); }),
+                        { huge, "truncated .npy file", "expected more than 2^64 bytes" });
+
+  writeFile(folder.file("images.npy"), npyBytes(1, "|u1", { 2, 1, 1 }, { 1, 2 }));
+  writeFile(
+    folder.file("labels.npy"),
+    npyBytes(1, "<u8", { 2 }, littleEndianBytes(std::vector<std::uint64_t>{ 3, 1ull << 63 })));
+  expectMessageContains(
+    datasetErrorMessage(
+      [&] { loadNumpyDataset(folder.file("images.npy"), folder.file("labels.npy")); }),
+    { folder.file("labels.npy"), "label 1 does not fit in int64", "store class indices as int64" });
+}

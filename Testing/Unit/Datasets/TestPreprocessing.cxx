@@ -201,3 +201,21 @@ TEST(PreprocessingErrors, ImageShapeThatDoesNotFitTheModel)
       }),
     { "t10k-images-idx3-ubyte.gz", "images are 1 x 28 x 28", "vgg.pt", "expects 3 x 32 x 32" });
 }
+
+TEST(PreprocessingErrors, StdWithoutMeanAndSubsetIndexOutOfRange)
+{
+  const Dataset dataset = tinyRgb();
+  PreprocessingOptions stdOnly;
+  stdOnly.Std = { 0.5f };
+  expectMessageContains(
+    datasetErrorMessage([&] { preprocessDataset(dataset, stdOnly); }),
+    { "tiny RGB", "normalization has a std but no mean", "give both mean and std, or neither" });
+
+  expectMessageContains(datasetErrorMessage(
+                          [&] {
+                            dataset.subset({ 0, 5 });
+                          }),
+                        { "tiny RGB",
+                          "sample index 5 is out of range (2 samples)",
+                          "select indices below the sample count" });
+}

@@ -102,3 +102,15 @@ TEST(SampleSelectionErrors, InvalidOrEmptySelections)
   expectMessageContains(datasetErrorMessage([&] { selectSamples(3, Labels, {}, "tiny"); }),
                         { "tiny", "labels count 10", "images count 3" });
 }
+
+TEST(SampleSelectionErrors, BalancedSelectionWithOnlyNegativeLabels)
+{
+  SampleSelection balanced;
+  balanced.PerClass = 2;
+  const std::vector<std::int64_t> unlabelled(10, -1);
+  expectMessageContains(datasetErrorMessage([&] { select(balanced, unlabelled); }),
+                        { "tiny",
+                          "empty selection",
+                          "has a class label (all are negative)",
+                          "choose classes that the dataset has" });
+}
