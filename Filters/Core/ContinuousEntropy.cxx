@@ -581,7 +581,9 @@ void gatherPooled(const ActivationLayout<T>& layout,
                   std::size_t stride,
                   GroupedObservations& obs)
 {
-  std::size_t index = 0;
+  // Selected values still to pass before the next kept one (a countdown rather than a
+  // division per value): keeps selected values 0, stride, 2 stride, ...
+  std::size_t untilKept = 0;
   for (std::size_t p = first; p < last; ++p)
   {
     const T* v = layout.neuron(p);
@@ -592,10 +594,12 @@ void gatherPooled(const ActivationLayout<T>& layout,
       {
         continue;
       }
-      if (index++ % stride == 0)
+      if (untilKept == 0)
       {
         obs.add(static_cast<float>(v[n]), g);
+        untilKept = stride;
       }
+      --untilKept;
     }
   }
 }
