@@ -37,6 +37,12 @@ ESTIMATORS = {
 
 def _constructor(name):
     """The paraview.simple constructor of a CNNSlicer proxy; the plugin must be loaded."""
+    # LoadPlugin(path) without a namespace adds the constructors to paraview.simple itself.
+    # Looking there first matters: LoadPlugins() below re-reads every proxy definition of
+    # ParaView, about a second per call.
+    constructor = getattr(simple, name, None)
+    if constructor is not None:
+        return constructor
     # LoadPlugins with no file only adds the constructors known now to `ns`; an empty
     # dict would count as "no namespace given" (it is falsy), hence the seed entry.
     constructors = {"__doc__": "CNNSlicer constructors"}
