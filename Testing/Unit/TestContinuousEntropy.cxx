@@ -973,3 +973,31 @@ TEST(ContinuousLayout, ThreadCountDoesNotChangeAnyBit)
     expectSameBits(one.Layer, two.Layer, "layer");
   }
 }
+
+// The options' own checks: the filter clamps K and AtomThreshold, C++ callers do not.
+TEST(ContinuousEntropyOptionsCheck, NeighbourRankAtomThresholdAndAtomValues)
+{
+  ContinuousEntropyOptions options;
+  EXPECT_EQ(options.validate(), "");
+  options.K = 0;
+  EXPECT_EQ(options.validate(), "the k-NN neighbour rank k must be at least 1 (got 0)");
+  options.K = 3;
+  options.AtomThreshold = 1.5;
+  EXPECT_EQ(options.validate(), "the atom threshold must be a fraction in (0, 1] (got 1.500000)");
+  options.AtomThreshold = 0.0;
+  EXPECT_EQ(options.validate(), "the atom threshold must be a fraction in (0, 1] (got 0.000000)");
+  options.AtomThreshold = 0.001;
+  options.Atoms = AtomMode::FixedValues;
+  options.AtomValues = { 0.0, std::numeric_limits<double>::infinity() };
+  EXPECT_EQ(options.validate(), "atom values must be finite numbers");
+}
+
+// The layout's guards, reached by callers that build a layout by hand.
+TEST(ActivationLayoutCheck, EmptyArrayAndMissingData)
+{
+  ActivationLayout<float> layout;
+  layout.NumberOfPoints = 4;
+  EXPECT_EQ(layout.validate(), "the activation array is empty (4 points x 0 samples)");
+  layout.NumberOfSamples = 2;
+  EXPECT_EQ(layout.validate(), "the activation array has no data");
+}

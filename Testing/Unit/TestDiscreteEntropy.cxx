@@ -461,3 +461,14 @@ TEST(DiscreteSampleScope, PerSampleFeatureMapByHand)
 }
 
 } // namespace
+
+// The options' own check, which the filter's clamped NumberOfBins never reaches.
+TEST(DiscreteEntropyOptionsCheck, BinsOutsideTheLimitsAreNamed)
+{
+  DiscreteEntropyOptions options;
+  EXPECT_EQ(options.validate(), "");
+  options.Bins = 1;
+  EXPECT_EQ(options.validate(), "number of bins 1 is outside [2, 65536]");
+  options.Bins = 65537;
+  EXPECT_EQ(options.validate(), "number of bins 65537 is outside [2, 65536]");
+}

@@ -1059,3 +1059,20 @@ TEST(VectorScopes, NonFiniteAndTinyInputsNeverGiveMinusInfinity)
     computeVectorEntropy(layout, SampleGrouping::all(samples), VectorScope::Channel, options, b));
   EXPECT_TRUE(sameBits(a.Entropy, b.Entropy));
 }
+
+// The options' own checks: the filter offers only the gaussian and knn estimators and
+// clamps K and AtomThreshold, C++ callers do not.
+TEST(VectorEntropyOptionsCheck, EstimatorNeighbourRankAndAtomThreshold)
+{
+  VectorEntropyOptions options;
+  EXPECT_EQ(options.validate(), "");
+  options.Estimator = ContinuousEstimator::Spacing;
+  EXPECT_EQ(options.validate(),
+            "vector scopes support the gaussian and knn estimators, not spacing");
+  options.Estimator = ContinuousEstimator::Gaussian;
+  options.K = -2;
+  EXPECT_EQ(options.validate(), "the k-NN neighbour rank k must be at least 1 (got -2)");
+  options.K = 3;
+  options.AtomThreshold = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_EQ(options.validate(), "the atom threshold must be a fraction in (0, 1] (got nan)");
+}
