@@ -9,12 +9,12 @@ import math
 import numpy as np
 from paraview import simple
 
-from cnnslicer_testing import Checks, collect_errors
+from cnnslicer_testing import Checks, abort_on_progress, collect_errors, collect_warnings
 from vtkmodules.numpy_interface import dataset_adapter as dsa
 from vtkmodules.util.numpy_support import numpy_to_vtk
 from vtkmodules.vtkCommonCore import vtkIntArray, vtkStringArray
-from vtkmodules.vtkCommonDataModel import (vtkImageData, vtkPartitionedDataSet,
-                                           vtkPartitionedDataSetCollection)
+from vtkmodules.vtkCommonDataModel import (vtkCompositeDataSet, vtkImageData, vtkPartitionedDataSet,
+                                           vtkPartitionedDataSetCollection, vtkPolyData)
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--plugin", required=True)
@@ -183,9 +183,10 @@ check(lt2.GetColumnByName("p_atoms") is not None, "layer table has p_atoms")
 # --- Bad input: one clear error each, and no table. -----------------------------------------
 
 
-def expect_error(source, fragments, **properties):
-    """A discrete entropy filter on source must fail with an error containing fragments."""
-    f = CNNEntropyDiscrete()
+def expect_error(source, fragments, make_filter=None, **properties):
+    """An entropy filter (discrete unless make_filter is given) on source must fail with an
+    error containing fragments."""
+    f = (make_filter or CNNEntropyDiscrete)()
     errors = collect_errors(f)
     f.Input = source
     for key, value in properties.items():
@@ -220,5 +221,69 @@ cells.GetCellData().AddArray(cell_values)
 producer4 = simple.TrivialProducer()
 producer4.GetClientSideObject().SetOutput(cells)
 expect_error(producer4, ["not a point array"], SelectInputArray=["CELLS", "cell_activation"])
+
+# Settings the continuous filter refuses: the GUI cannot give them, Python can.
+expect_error(producer2, ["Invalid settings: atom values must be finite numbers."],
+             make_filter=CNNEntropyContinuous, AtomMode="Fixed values", AtomValues=[float("nan")])
+expect_error(producer2, ["Invalid settings: the atom threshold must be a fraction in (0, 1] (got nan)."],
+             make_filter=CNNEntropyContinuous, AtomThreshold=float("nan"))
+expect_error(producer2, ["Invalid settings: vector scopes support the gaussian and knn estimators, not kde."],
+             make_filter=CNNEntropyContinuous, VectorScope=1, VectorEstimator=1)
+# A layer whose activation array holds no values: the estimator's refusal names the layer.
+empty = vtkImageData()
+empty.SetDimensions(0, 0, 0)
+empty_values = numpy_to_vtk(np.zeros((0, 4), dtype=np.float32), deep=1)
+empty_values.SetName("activation")
+empty.GetPointData().AddArray(empty_values)
+producer5 = simple.TrivialProducer()
+producer5.GetClientSideObject().SetOutput(empty)
+expect_error(producer5, ["Cannot compute the entropy of layer 'image': the activation array is empty (0 points x 4 samples)"])
+
+# --- Warnings: blocks and layers left out, and an aborted update. ---------------------------
+
+
+def run_with_warnings(source, make_filter, abort=False, **properties):
+    """Updates a new filter on source; returns it and the warnings it gave."""
+    f = make_filter()
+    warnings = collect_warnings(f)
+    f.Input = source
+    for key, value in properties.items():
+        setattr(f, key, value)
+    if abort:
+        abort_on_progress(f)
+    f.UpdatePipeline()
+    for message in warnings:
+        print("expected warning:", message.strip().splitlines()[-1])
+    return f, " ".join(warnings)
+
+
+# One activation volume, a mesh and a volume without the activation array.
+mixed = vtkPartitionedDataSetCollection()
+blocks = [activation_volume(layer_b, "classifier", "Linear", 0), vtkPolyData(), vtkImageData()]
+blocks[2].SetDimensions(1, 1, 1)
+other = numpy_to_vtk(np.zeros((1, 4), dtype=np.float32), deep=1)
+other.SetName("gradient")
+blocks[2].GetPointData().AddArray(other)
+for index, (block, name) in enumerate(zip(blocks, ("classifier", "mesh", "no_activation"))):
+    pds = vtkPartitionedDataSet()
+    pds.SetPartition(0, block)
+    mixed.SetPartitionedDataSet(index, pds)
+    mixed.GetMetaData(index).Set(vtkCompositeDataSet.NAME(), name)
+producer6 = simple.TrivialProducer()
+producer6.GetClientSideObject().SetOutput(mixed)
+f, text = run_with_warnings(producer6, CNNEntropyDiscrete, NumberOfBins=4)
+check("Skipping block 'mesh': it is a vtkPolyData, not an activation volume (vtkImageData)." in text,
+      "warning for the mesh block, got: %s" % text.strip()[-300:])
+check("Skipping layer 'no_activation': it has no point array named as the filter's input array." in text,
+      "warning for the layer without activations, got: %s" % text.strip()[-300:])
+rows = output_of(f, 2).GetNumberOfRows()
+check(rows == 1, "the activation volume is still computed (%d layer rows)" % rows)
+simple.Delete(f)
+
+f, text = run_with_warnings(producer2, CNNEntropyDiscrete, abort=True, NumberOfThreads=1)
+check("Aborted while computing layer 'relu'." in text, "warning for the aborted update, got: %s" % text.strip()[-300:])
+rows = output_of(f, 2).GetNumberOfRows()
+check(rows == 0, "no table after an abort (%d rows)" % rows)
+simple.Delete(f)
 
 check.finish()

@@ -22,19 +22,42 @@ class Checks:
         print("all checks passed")
 
 
-def collect_errors(proxy):
-    """A list that receives the proxy's VTK error messages (vtkErrorMacro texts) from now on.
+def collect_messages(proxy, event):
+    """A list that receives the texts of the proxy's VTK @p event ("ErrorEvent" or
+    "WarningEvent") from now on.
 
-    An ErrorEvent observer on the server-side object (builtin session) gets the message
-    instead of the output window, so tests can check what the user would read."""
+    An observer on the server-side object (builtin session) gets the message instead of
+    the output window, so tests can check what the user would read."""
     from vtkmodules.util.misc import calldata_type
     from vtkmodules.util.vtkConstants import VTK_STRING
 
-    errors = []
+    messages = []
 
     @calldata_type(VTK_STRING)
-    def on_error(caller, event, message):
-        errors.append(message)
+    def on_message(caller, event, message):
+        messages.append(message)
 
-    proxy.GetClientSideObject().AddObserver("ErrorEvent", on_error)
-    return errors
+    proxy.GetClientSideObject().AddObserver(event, on_message)
+    return messages
+
+
+def collect_errors(proxy):
+    """A list that receives the proxy's VTK error messages (vtkErrorMacro texts)."""
+    return collect_messages(proxy, "ErrorEvent")
+
+
+def collect_warnings(proxy):
+    """A list that receives the proxy's VTK warning messages (vtkWarningMacro texts)."""
+    return collect_messages(proxy, "WarningEvent")
+
+
+def abort_on_progress(proxy):
+    """Sets the algorithm's AbortExecute flag at its first progress report past 0, as the
+    GUI's stop button does, so that tests reach the interrupted paths."""
+    algorithm = proxy.GetClientSideObject()
+
+    def on_progress(caller, event):
+        if 0.0 < caller.GetProgress() < 1.0:
+            caller.SetAbortExecute(1)
+
+    algorithm.AddObserver("ProgressEvent", on_progress)
