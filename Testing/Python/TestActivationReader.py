@@ -14,7 +14,7 @@ import tempfile
 import numpy as np
 from paraview import simple
 
-from cnnslicer_testing import Checks, collect_errors
+from cnnslicer_testing import Checks, abort_on_progress, collect_errors, collect_warnings
 from vtkmodules.util.numpy_support import vtk_to_numpy
 from vtkmodules.vtkCommonCore import vtkDataArray
 
@@ -48,6 +48,7 @@ def reader(model, dataset, **properties):
     """A reader whose errors (from the first RequestInformation on) are kept in r.errors."""
     r = CNNActivationsReader()
     r.add_attribute("errors", collect_errors(r))
+    r.add_attribute("warnings", collect_warnings(r))
     if model:
         r.FileNames = [model] if isinstance(model, str) else model
     if dataset:
@@ -196,5 +197,118 @@ run_expecting_error(reader(lenet, ""), "No dataset")
 run_expecting_error(reader(None, os.path.join(data, "mnist")), "No model file", "FileNames")
 run_expecting_error(reader(lenet, os.path.join(data, "mnist"), MaximumSamples=0, MemoryLimit=1.0),
                     "memory limit")
+
+
+# Models that cannot run on one image batch.
+unrunnable = os.path.join(models, "unrunnable")
+run_expecting_error(reader(os.path.join(unrunnable, "two_inputs_scripted.pt"), os.path.join(data, "mnist")),
+                    "two_inputs_scripted.pt", "the forward method of", "takes 2 inputs",
+                    "forward takes one image batch")
+run_expecting_error(reader(os.path.join(unrunnable, "no_forward_scripted.pt"), os.path.join(data, "mnist")),
+                    "no_forward_scripted.pt", "has no forward method to run")
+
+# Dataset files made here: a folder or a 2-byte file where a labels file belongs, blank
+# CIFAR-10 class names, labels that do not fit in int64 or are all negative.
+scratch = tempfile.mkdtemp(prefix="cnnslicer-reader-errors-")
+mnist_images = os.path.join(data, "mnist", "t10k-images-idx3-ubyte")
+run_expecting_error(reader(lenet, mnist_images, LabelsFileName=os.path.join(data, "mnist")),
+                    os.path.join(data, "mnist"), "is a folder where a file was expected",
+                    "give the file itself")
+two_bytes = os.path.join(scratch, "short-labels-idx1-ubyte")
+with open(two_bytes, "wb") as f:
+    f.write(b"\x00\x00")
+run_expecting_error(reader(lenet, mnist_images, LabelsFileName=two_bytes),
+                    two_bytes, "truncated IDX file (expected at least 4 header bytes, found 2)")
+run_expecting_error(reader(lenet, mnist_npy, LabelsFileName=os.path.join(data, "npy")),
+                    os.path.join(data, "npy"), "is a folder where a file was expected",
+                    "give the .npy file itself")
+
+blank_cifar = os.path.join(scratch, "cifar-10-batches-bin")
+os.makedirs(blank_cifar)
+shutil.copy(os.path.join(data, "cifar-10-batches-bin", "test_batch.bin"), blank_cifar)
+with open(os.path.join(blank_cifar, "batches.meta.txt"), "w") as f:
+    f.write("\n  \n")
+run_expecting_error(reader(os.path.join(models, "vgg_scripted.pt"), blank_cifar),
+                    "batches.meta.txt", "holds no class names", "one class name per line")
+
+images_npy = os.path.join(scratch, "images.npy")
+np.save(images_npy, np.zeros((3, 28, 28), dtype=np.uint8))
+huge_labels = os.path.join(scratch, "huge-labels.npy")
+np.save(huge_labels, np.array([1, 2**63, 0], dtype=np.uint64))
+run_expecting_error(reader(lenet, images_npy, LabelsFileName=huge_labels),
+                    "huge-labels.npy", "label 1 does not fit in int64", "store class indices as int64")
+unlabelled = os.path.join(scratch, "unlabelled.npy")
+np.save(unlabelled, np.full(3, -1, dtype=np.int64))
+run_expecting_error(reader(lenet, images_npy, LabelsFileName=unlabelled, SamplesPerClass=1),
+                    "empty selection", "has a class label (all are negative)",
+                    "choose classes that the dataset has")
+
+# Image folders: a file that is no image, a 16-bit PNG, and images of two sizes.
+from vtkmodules.vtkCommonDataModel import vtkImageData as _Image
+from vtkmodules.vtkIOImage import vtkPNGWriter
+
+
+def write_png(path, width, height, scalar_type):
+    image = _Image()
+    image.SetDimensions(width, height, 1)
+    image.AllocateScalars(scalar_type, 1)
+    writer = vtkPNGWriter()
+    writer.SetFileName(path)
+    writer.SetInputData(image)
+    writer.Write()
+
+
+def image_folder(name, files):
+    """scratch/name/digit/<file> for each (file, width, height, scalar type or None)."""
+    root = os.path.join(scratch, name)
+    os.makedirs(os.path.join(root, "digit"))
+    for file_name, width, height, scalar_type in files:
+        path = os.path.join(root, "digit", file_name)
+        if scalar_type is None:
+            with open(path, "w") as f:
+                f.write("not an image")
+        else:
+            write_png(path, width, height, scalar_type)
+    return root
+
+
+VTK_UNSIGNED_CHAR, VTK_UNSIGNED_SHORT = 3, 5
+run_expecting_error(reader(lenet, image_folder("undecodable", [("a.png", 0, 0, None)])),
+                    "a.png", "is not an image VTK can decode", "use PNG or JPEG files")
+run_expecting_error(reader(lenet, image_folder("sixteen-bit", [("a.png", 28, 28, VTK_UNSIGNED_SHORT)])),
+                    "a.png", "does not decode to an 8-bit image", "save it as an 8-bit PNG or JPEG")
+run_expecting_error(reader(lenet, image_folder("two-sizes", [("a.png", 28, 28, VTK_UNSIGNED_CHAR),
+                                                             ("b.png", 20, 24, VTK_UNSIGNED_CHAR)])),
+                    "b.png", "is 1x24x20 but earlier images are", "resize the images of the folder to one size")
+shutil.rmtree(scratch)
+
+# --- 7. Warnings: the update goes on (or stops, when interrupted) with a clear message. ---
+
+
+def run_expecting_warning(r, *fragments, output=True):
+    """Updates r; a warning must contain the fragments, and the output exists unless the
+    update was interrupted."""
+    r.UpdatePipeline()
+    text = " ".join(r.warnings)
+    for message in r.warnings:
+        print("expected warning:", message.strip().splitlines()[-1])
+    for fragment in fragments:
+        check(fragment in text, "warning should contain %r, got: %s" % (fragment, text.strip()[:400]))
+    out = output_of(r)
+    has_output = out is not None and out.GetNumberOfPartitionedDataSets() > 0
+    check(has_output == output, "output after the warning %r: %s" % (fragments[0], has_output))
+    simple.Delete(r)
+
+
+run_expecting_warning(reader(os.path.join(models, "lenet5_scripted_frozen.pt"), os.path.join(data, "mnist"),
+                             MaximumSamples=8),
+                      "lenet5_scripted_frozen.pt", "has no module calls (a frozen model?)",
+                      "capturing every operation instead")
+run_expecting_warning(reader(os.path.join(models, "branching_scripted.pt"), os.path.join(data, "mnist"),
+                             MaximumSamples=8, NormalizationMode="None"),
+                      "Layer 'skipped' is not reached for this input (a branch not taken); it is left out.")
+interrupted = reader(lenet, os.path.join(data, "mnist"), MaximumSamples=64, BatchSize=8, NumberOfThreads=1)
+abort_on_progress(interrupted)
+run_expecting_warning(interrupted, "Interrupted after", "of 64 samples.", output=False)
 
 check.finish()
