@@ -396,3 +396,26 @@ TEST(NumpyLoaderErrors, ShapeBeyondTwoToTheSixtyFourAndLabelBeyondInt64)
       [&] { loadNumpyDataset(folder.file("images.npy"), folder.file("labels.npy")); }),
     { folder.file("labels.npy"), "label 1 does not fit in int64", "store class indices as int64" });
 }
+
+// Each way the header dict can be malformed names what the parser expected.
+TEST(NumpyLoaderErrors, MalformedHeaderDicts)
+{
+  TemporaryFolder folder;
+  const std::string path = folder.file("header.npy");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+    { "{1: '|u1'}", "malformed .npy header: a dict key is not a string" },
+    { "{'descr': '|u1", "malformed .npy header: unterminated string" },
+    { "{'descr': '|u1', 'fortran_order': False, 'shape': (99999999999999999999999,), }",
+      "malformed .npy header: an integer does not fit in 64 bits" },
+    { "{'descr': ", "malformed .npy header: unexpected end" },
+    { "{'descr': @}", "malformed .npy header: unexpected '@'" },
+    { "{'shape': (2, 3]}", "malformed .npy header: expected ',' or ')'" },
+    { "{'descr' '|u1'}", "malformed .npy header: expected ':'" },
+  };
+  for (const auto& [dict, expected] : cases)
+  {
+    writeFile(path, npyBytesWithDict(1, dict, {}));
+    expectMessageContains(datasetErrorMessage([&] { loadNumpyDataset(path); }),
+                          { path, expected, "save the array again with numpy.save" });
+  }
+}
