@@ -185,9 +185,10 @@ run_expecting_error(reader(os.path.join(invalid, "not-torchscript.pt"), os.path.
 run_expecting_error(reader(os.path.join(models, "missing.pt"), os.path.join(data, "mnist")),
                     "missing.pt", "does not exist")
 run_expecting_error(reader(lenet, os.path.join(invalid, "truncated-images-idx3-ubyte"),
-                           LabelsFileName=""), "truncated-images-idx3-ubyte")
+                           LabelsFileName=""), "truncated-images-idx3-ubyte", "truncated IDX file (header says")
 run_expecting_error(reader(lenet, os.path.join(invalid, "wrong-magic-images-idx3-ubyte"),
-                           LabelsFileName=""), "wrong-magic-images-idx3-ubyte")
+                           LabelsFileName=""), "wrong-magic-images-idx3-ubyte",
+                    "not a dataset file this reader knows")
 run_expecting_error(reader(os.path.join(models, "vgg_scripted.pt"), os.path.join(invalid, "bad-size", "data_batch_1.bin")),
                     "3073")
 run_expecting_error(reader(lenet, os.path.join(data, "cifar-10-batches-bin")), "28", "32")
