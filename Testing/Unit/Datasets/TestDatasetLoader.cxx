@@ -2,8 +2,16 @@
 #include "Cifar10Loader.h"
 #include "DatasetLoader.h"
 #include "DatasetTestUtilities.h"
+#include "IdxLoader.h"
+#include "ImageFolderScanner.h"
+#include "ModelMetadata.h"
+#include "NumpyLoader.h"
 
 #include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include <unistd.h>
 
 using namespace cnnslicer;
 using namespace cnnslicer::testing;
@@ -98,4 +106,56 @@ TEST(DatasetLoaderErrors, UnknownInputs)
   request.Path = folder.file("photos");
   expectMessageContains(datasetErrorMessage([&] { loadDataset(request); }),
                         { folder.file("photos"), "image folder", "scanImageFolder" });
+}
+
+// Files and folders the process may not read. Root reads them whatever their mode, so the
+// test skips itself there (run it as another user, e.g. `su nobody`, to see it work).
+TEST(DatasetLoaderErrors, UnreadableFilesAndFolders)
+{
+  if (geteuid() == 0)
+  {
+    GTEST_SKIP() << "root reads files whatever their permissions";
+  }
+  namespace fs = std::filesystem;
+  TemporaryFolder folder;
+  const auto unreadable = [](const std::string& path)
+  { fs::permissions(path, fs::perms::none, fs::perm_options::replace); };
+
+  const std::string idx = folder.file("locked-images-idx3-ubyte");
+  writeFile(idx, idxImages(2));
+  unreadable(idx);
+  expectMessageContains(datasetErrorMessage([&] { readIdxFile(idx); }),
+                        { idx, "cannot open the file (", "check its permissions" });
+
+  const std::string npy = folder.file("locked.npy");
+  writeFile(npy, npyBytes(1, "|u1", { 1, 1, 1 }, { 0 }));
+  unreadable(npy);
+  expectMessageContains(datasetErrorMessage([&] { loadNumpyDataset(npy); }),
+                        { npy, "cannot open the file (", "check its permissions" });
+
+  const std::string batch = folder.file("cifar/test_batch.bin");
+  writeFile(batch, oneCifarRecord(1));
+  unreadable(batch);
+  expectMessageContains(datasetErrorMessage([&] { loadCifar10(batch); }),
+                        { batch, "cannot open the file (", "check its permissions" });
+
+  const std::string names = folder.file("names/batches.meta.txt");
+  writeFile(folder.file("names/test_batch.bin"), oneCifarRecord(1));
+  writeTextFile(names, "a\nb\n");
+  unreadable(names);
+  expectMessageContains(datasetErrorMessage([&] { loadCifar10(folder.file("names")); }),
+                        { names, "cannot open the class names file", "check its permissions" });
+
+  const std::string classes = folder.file("images/cat");
+  writeFile(classes + "/a.png", { 0 });
+  unreadable(classes);
+  expectMessageContains(datasetErrorMessage([&] { scanImageFolder(folder.file("images")); }),
+                        { classes, "cannot list the folder (", "check its permissions" });
+  fs::permissions(classes, fs::perms::owner_all, fs::perm_options::replace);
+
+  const std::string metadata = folder.file("cnnslicer.json");
+  writeTextFile(metadata, "{}");
+  unreadable(metadata);
+  expectMessageContains(datasetErrorMessage([&] { readModelMetadataFile(metadata); }),
+                        { metadata, "cannot read the file", "check its permissions" });
 }

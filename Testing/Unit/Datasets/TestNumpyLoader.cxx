@@ -411,6 +411,7 @@ TEST(NumpyLoaderErrors, MalformedHeaderDicts)
     { "{'descr': @}", "malformed .npy header: unexpected '@'" },
     { "{'shape': (2, 3]}", "malformed .npy header: expected ',' or ')'" },
     { "{'descr' '|u1'}", "malformed .npy header: expected ':'" },
+    { "{'descr': [('a', '<i4') 'b']}", "malformed .npy header: expected ',' or ']'" },
   };
   for (const auto& [dict, expected] : cases)
   {
