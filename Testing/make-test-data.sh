@@ -20,6 +20,6 @@ done
   --input "$out/data/npy/mnist_nchw_float32.npy" > /dev/null
 # A scripted model whose modules sit in both branches of an `if` (one never taken).
 "$python" "$models/export_branching_model.py" "$out/models/branching_scripted.pt"
-# Scripted models the reader must refuse: forward(x, y), and no forward at all.
+# Models the reader must refuse: forward(x, y), no forward, a pickle that is no module.
 "$python" "$models/export_unrunnable_models.py" "$out/models/unrunnable"
 echo "test data written to $out"
