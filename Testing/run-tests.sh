@@ -21,8 +21,10 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING
 # Two jobs: a LibTorch translation unit takes ~900 MB, and the machine has 2 cores.
 cmake --build "$build" -j 2
 
-# Rendering and GUI tests need an X server; Debian's VTK has GLX only.
-(cd "$build" && xvfb-run -a -s "-screen 0 1280x1024x24" ctest --output-on-failure -j 2 "$@")
+# Rendering and GUI tests need an X server; Debian's VTK has GLX only. -noreset: by
+# default Xvfb resets whenever its last client disconnects, and a test that connects
+# during that reset aborts with "bad X server connection" (seen with two tests at once).
+(cd "$build" && xvfb-run -a -s "-screen 0 1280x1024x24 -noreset" ctest --output-on-failure -j 2 "$@")
 
 if [ "${CNNSLICER_SKIP_SANITIZE:-0}" != "1" ]; then
   cd "$root"
