@@ -19,6 +19,10 @@
  * Several model files (checkpoints of one training) are time steps; the time of each
  * is the trailing integer of its file name (the epoch), else its position.
  *
+ * Parallel runs (mpiexec pvbatch, pvserver): each piece holds whole layers with all
+ * their samples, the processes share the inference by samples, and the table of samples
+ * is split by samples (vtkCNNActivationCollectionBuilder, Documentation/parallel.md).
+ *
  * Datasets: IDX (MNIST/Fashion-MNIST, plain or .gz), CIFAR-10 binary batches, a folder
  * of class sub-folders of PNG/JPEG images, and NumPy .npy arrays. Preprocessing
  * (scale to [0,1], per-channel mean/std) defaults to the model's `cnnslicer.json`.

@@ -12,7 +12,7 @@ script (symmetric mode), so each can report what it holds itself:
 
 Usage: pvbatch --symmetric parallel_entropy_run.py --plugin CNNSlicer.so --model M.pt
        --data DATASET --samples N [--split test|train] [--threads T] [--continuous-neurons 0]
-       --out DIR
+       [--filters discrete,continuous,samples,plane] --out DIR
 """
 import argparse
 import csv
@@ -33,6 +33,8 @@ parser.add_argument("--split", choices=["test", "train"], default="test")
 parser.add_argument("--estimator", default="Kernel density (KDE)")
 parser.add_argument("--threads", type=int, default=0,
                     help="threads of the reader and filters per process (0: every core)")
+parser.add_argument("--filters", default="discrete,continuous,samples,plane",
+                    help="which filters to run and write tables of (comma-separated)")
 parser.add_argument("--continuous-neurons", type=int, default=1,
                     help="0: the continuous filter computes layers and channels only (faster)")
 parser.add_argument("--out", required=True)
@@ -52,28 +54,37 @@ reader.NumberOfThreads = args.threads
 reader.UpdatePipeline()
 read_seconds = time.perf_counter() - start
 
+filters = args.filters.split(",")
+seconds = {"reader": read_seconds}
+
+
+def timed(name, proxy):
+    begin = time.perf_counter()
+    proxy.UpdatePipeline()
+    seconds[name] = time.perf_counter() - begin
+    return proxy
+
+
 # Named explicitly: in symmetric mode the satellites do not pick the array default from
 # the data (the filters would first run once without an input array).
-discrete = CNNEntropyDiscrete(Input=reader, SelectInputArray=["POINTS", "activation"],
-                              NumberOfThreads=args.threads)
-discrete.UpdatePipeline()
-discrete_seconds = time.perf_counter() - start - read_seconds
-
-continuous = CNNEntropyContinuous(Input=reader, SelectInputArray=["POINTS", "activation"])
-continuous.Estimator = args.estimator
-continuous.NeuronScope = args.continuous_neurons
-continuous.NumberOfThreads = args.threads
-continuous.UpdatePipeline()
-continuous_seconds = time.perf_counter() - start - read_seconds - discrete_seconds
-
-samples = CNNSampleEntropy(Input=reader, SelectInputArray=["POINTS", "activation"],
-                           NumberOfThreads=args.threads)
-samples.UpdatePipeline()
-# The information plane of the model (one checkpoint: one epoch), exact like the discrete
-# tables; coarse bins, so that patterns repeat and the counts matter.
-plane = CNNInformationPlane(Input=reader, SelectInputArray=["POINTS", "activation"],
-                            NumberOfBins=3, NumberOfThreads=args.threads)
-plane.UpdatePipeline()
+if "discrete" in filters:
+    discrete = timed("discrete", CNNEntropyDiscrete(
+        Input=reader, SelectInputArray=["POINTS", "activation"], NumberOfThreads=args.threads))
+if "continuous" in filters:
+    continuous = CNNEntropyContinuous(Input=reader, SelectInputArray=["POINTS", "activation"])
+    continuous.Estimator = args.estimator
+    continuous.NeuronScope = args.continuous_neurons
+    continuous.NumberOfThreads = args.threads
+    timed("continuous", continuous)
+if "samples" in filters:
+    samples = timed("samples", CNNSampleEntropy(
+        Input=reader, SelectInputArray=["POINTS", "activation"], NumberOfThreads=args.threads))
+if "plane" in filters:
+    # The information plane of the model (one checkpoint: one epoch), exact like the
+    # discrete tables; coarse bins, so that patterns repeat and the counts matter.
+    plane = timed("plane", CNNInformationPlane(
+        Input=reader, SelectInputArray=["POINTS", "activation"], NumberOfBins=3,
+        NumberOfThreads=args.threads))
 total_seconds = time.perf_counter() - start
 
 
@@ -117,8 +128,7 @@ with open(os.path.join(args.out, "rank%d.json" % rank), "w") as report:
         "sample_rows": local(reader, 1).GetNumberOfRows(),
         # ru_maxrss is in kilobytes on Linux.
         "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-        "seconds": {"reader": read_seconds, "discrete": discrete_seconds,
-                    "continuous": continuous_seconds, "total": total_seconds},
+        "seconds": dict(seconds, total=total_seconds),
     }, report, indent=1)
 
 
@@ -139,10 +149,13 @@ def write_table(table, path):
 # The reduction step leaves the whole tables on process 0 (empty elsewhere); the sample
 # table is split by samples, so process 0 writes its own share and the others theirs.
 write_table(local(reader, 1), os.path.join(args.out, "samples_rank%d.csv" % rank))
-if rank == 0:
+if rank == 0 and "discrete" in filters:
     write_table(local(discrete, 2), os.path.join(args.out, "discrete_layers.csv"))
     write_table(local(discrete, 1), os.path.join(args.out, "discrete_channels.csv"))
+if rank == 0 and "continuous" in filters:
     write_table(local(continuous, 2), os.path.join(args.out, "continuous_layers.csv"))
     write_table(local(continuous, 1), os.path.join(args.out, "continuous_channels.csv"))
+if rank == 0 and "samples" in filters:
     write_table(local(samples, 2), os.path.join(args.out, "sample_entropy_layers.csv"))
+if rank == 0 and "plane" in filters:
     write_table(local(plane, 0), os.path.join(args.out, "information_plane.csv"))
