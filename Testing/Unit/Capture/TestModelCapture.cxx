@@ -8,9 +8,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -337,6 +339,65 @@ TEST(ActivationVolume, GeometryTransposeFlipAndRanges)
   EXPECT_EQ(volume[point * 3 + 0], -1.0f); // component 0 untouched
   EXPECT_EQ(writer.componentRanges()[1].Low, 0.0);
   EXPECT_EQ(writer.componentRanges()[2].High, 132.0);
+}
+
+TEST(ActivationVolume, TransposeOfFullBlocksAndTailsEqualsNaiveLayout)
+{
+  // 37 samples (two 16-sample blocks and a tail) written at component 5 of 50, for an
+  // image layer (rows of 9: two 4-point tiles and a tail), a one-row layer (C, L) and a
+  // dense layer longer than one 256-point piece: every value, range and norm as laid out
+  // one value at a time.
+  using cnnslicer::VolumeGeometry;
+  const std::size_t samples = 50;
+  const std::size_t first = 5;
+  const std::size_t batchSize = 37;
+  for (const std::vector<std::int64_t>& shape :
+       { std::vector<std::int64_t>{ 3, 5, 9 }, { 4, 7 }, { 300 } })
+  {
+    const VolumeGeometry g = VolumeGeometry::fromSampleShape(shape);
+    const std::size_t perSample = g.points();
+    std::vector<float> batch(batchSize * perSample);
+    for (std::size_t i = 0; i < batch.size(); ++i)
+    {
+      batch[i] = static_cast<float>(std::sin(0.37 * static_cast<double>(i)) * 3.0);
+    }
+    std::vector<float> volume(perSample * samples, -7.0f);
+    cnnslicer::ActivationVolumeWriter writer(volume.data(), g, samples, 2);
+    writer.write(batch.data(), batchSize, first);
+
+    const auto w = static_cast<std::size_t>(g.Width);
+    const auto h = static_cast<std::size_t>(g.Height);
+    double lowNorm = std::numeric_limits<double>::infinity();
+    double highNorm = 0.0;
+    for (std::size_t c = 0; c < static_cast<std::size_t>(g.Channels); ++c)
+    {
+      for (std::size_t row = 0; row < h; ++row)
+      {
+        for (std::size_t x = 0; x < w; ++x)
+        {
+          const std::size_t source = (c * h + row) * w + x;
+          const std::size_t point = (c * h + (h - 1 - row)) * w + x;
+          double squares = 0.0;
+          for (std::size_t b = 0; b < batchSize; ++b)
+          {
+            const float v = batch[b * perSample + source];
+            ASSERT_EQ(volume[point * samples + first + b], v) << "point " << point;
+            squares += static_cast<double>(v) * v;
+          }
+          EXPECT_EQ(volume[point * samples + first - 1], -7.0f);
+          EXPECT_EQ(volume[point * samples + first + batchSize], -7.0f);
+          lowNorm = std::min(lowNorm, std::sqrt(squares));
+          highNorm = std::max(highNorm, std::sqrt(squares));
+        }
+      }
+    }
+    EXPECT_NEAR(writer.normRange().Low, lowNorm, 1e-12 * lowNorm);
+    EXPECT_NEAR(writer.normRange().High, highNorm, 1e-12 * highNorm);
+    const auto [low, high] =
+      std::minmax_element(batch.begin() + perSample * 3, batch.begin() + perSample * 4);
+    EXPECT_EQ(writer.componentRanges()[first + 3].Low, *low);
+    EXPECT_EQ(writer.componentRanges()[first + 3].High, *high);
+  }
 }
 
 } // namespace
