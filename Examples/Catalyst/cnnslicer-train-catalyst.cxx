@@ -6,10 +6,7 @@
 #include "Trainer.h"
 #include "TrainerTorch.h"
 
-#include <unistd.h>
-
-#include <atomic>
-#include <csignal>
+#include <charconv>
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
@@ -64,97 +61,78 @@ it is set already).
 )";
 }
 
+/// A whole number of at least @p minimum (no sign, nothing after the digits).
 std::size_t parseCount(const std::string& text, const std::string& option, std::size_t minimum)
 {
-  std::size_t used = 0;
-  unsigned long long value = 0;
-  try
-  {
-    value = std::stoull(text, &used);
-  }
-  catch (const std::exception&)
-  {
-    used = 0;
-  }
-  if (used != text.size() || text.empty() || text[0] == '-' || value < minimum)
+  std::size_t value = 0;
+  const char* end = text.data() + text.size();
+  const auto parsed = std::from_chars(text.data(), end, value);
+  if (text.empty() || parsed.ec != std::errc() || parsed.ptr != end || value < minimum)
   {
     throw UsageError(option + " needs a whole number of at least " + std::to_string(minimum) +
                      ", not '" + text + "'");
   }
-  return static_cast<std::size_t>(value);
+  return value;
 }
 
+/// The value of option @p name at arguments[i] ("--name VALUE" or "--name=VALUE"), or
+/// nothing when arguments[i] is another option.
+std::optional<std::string> optionValue(const std::vector<std::string>& arguments,
+                                       std::size_t& i,
+                                       const std::string& name)
+{
+  if (arguments[i].rfind(name + "=", 0) == 0)
+  {
+    return arguments[i].substr(name.size() + 1);
+  }
+  if (arguments[i] != name)
+  {
+    return std::nullopt;
+  }
+  if (i + 1 >= arguments.size())
+  {
+    throw UsageError(name + " needs a value; see cnnslicer-train-catalyst --help");
+  }
+  return arguments[++i];
+}
+
+/// Takes this program's options out of @p arguments; the rest is cnnslicer-train's.
 ProbeCommand parseProbeOptions(const std::vector<std::string>& arguments)
 {
   ProbeCommand command;
   for (std::size_t i = 0; i < arguments.size(); ++i)
   {
-    std::string option = arguments[i];
-    std::optional<std::string> inlineValue;
-    if (option.rfind("--", 0) == 0 && option.find('=') != std::string::npos)
+    if (auto script = optionValue(arguments, i, "--catalyst"))
     {
-      inlineValue = option.substr(option.find('=') + 1);
-      option = option.substr(0, option.find('='));
+      command.Scripts.push_back(*script);
     }
-    const auto value = [&]() -> std::string
+    else if (auto every = optionValue(arguments, i, "--probe-every"))
     {
-      if (inlineValue)
-      {
-        return *inlineValue;
-      }
-      if (i + 1 >= arguments.size())
-      {
-        throw UsageError(option + " needs a value; see cnnslicer-train-catalyst --help");
-      }
-      return arguments[++i];
-    };
-    if (option == "--catalyst")
-    {
-      command.Scripts.push_back(value());
+      command.Every = parseCount(*every, "--probe-every", 1);
     }
-    else if (option == "--probe-every")
+    else if (auto samples = optionValue(arguments, i, "--probe-samples"))
     {
-      command.Every = parseCount(value(), option, 1);
+      command.Samples = parseCount(*samples, "--probe-samples", 1);
     }
-    else if (option == "--probe-samples")
+    else if (auto batch = optionValue(arguments, i, "--probe-batch-size"))
     {
-      command.Samples = parseCount(value(), option, 1);
+      command.BatchSize = parseCount(*batch, "--probe-batch-size", 1);
     }
-    else if (option == "--probe-batch-size")
+    else if (auto directory = optionValue(arguments, i, "--catalyst-output"))
     {
-      command.BatchSize = parseCount(value(), option, 1);
+      command.OutputDirectory = *directory;
     }
-    else if (option == "--catalyst-output")
-    {
-      command.OutputDirectory = value();
-    }
-    else if (option == "--checkpoint-probes")
+    else if (arguments[i] == "--checkpoint-probes")
     {
       command.CheckpointProbes = true;
     }
     else
     {
-      command.Help = command.Help || option == "-h" || option == "--help";
+      command.Help = command.Help || arguments[i] == "-h" || arguments[i] == "--help";
       command.TrainArguments.push_back(arguments[i]);
     }
   }
   return command;
-}
-
-/// The trainer a SIGINT stops; set while run() is active.
-std::atomic<Trainer*> ActiveTrainer{ nullptr };
-
-extern "C" void stopOnInterrupt(int)
-{
-  if (Trainer* trainer = ActiveTrainer.load())
-  {
-    trainer->requestStop();
-  }
-  static const char message[] =
-    "\ncnnslicer-train-catalyst: stopping after this batch (Ctrl-C again to abort now)\n";
-  const ssize_t written = write(STDERR_FILENO, message, sizeof(message) - 1);
-  static_cast<void>(written);
-  std::signal(SIGINT, SIG_DFL);
 }
 
 /// `<out>/<name>_step_NNNNNN.pt`, beside the epoch checkpoints.
@@ -252,23 +230,10 @@ int run(const ProbeCommand& probeCommand, const TrainCommand& command)
                 << std::defaultfloat << std::endl;
     });
 
-  ActiveTrainer.store(&trainer);
-  std::signal(SIGINT, stopOnInterrupt);
-  TrainingSummary summary;
-  try
-  {
-    summary = trainer.run(train, test);
-  }
-  catch (...)
-  {
-    ActiveTrainer.store(nullptr);
-    throw;
-  }
-  ActiveTrainer.store(nullptr);
-  std::signal(SIGINT, SIG_DFL);
+  const TrainingSummary summary = trainer.run(train, test);
 
-  std::cout << (summary.Interrupted ? "interrupted" : "done") << ": " << summary.Steps
-            << " steps in " << std::fixed << std::setprecision(2) << summary.Seconds << " s";
+  std::cout << "done: " << summary.Steps << " steps in " << std::fixed << std::setprecision(2)
+            << summary.Seconds << " s";
   if (probe)
   {
     probe->finalize();
@@ -278,7 +243,7 @@ int run(const ProbeCommand& probeCommand, const TrainCommand& command)
               << statistics.InitializeSeconds << " s";
   }
   std::cout << std::endl;
-  return summary.Interrupted ? 130 : 0;
+  return 0;
 }
 
 } // namespace

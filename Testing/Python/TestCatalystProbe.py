@@ -21,6 +21,8 @@ import shutil
 import subprocess
 import sys
 
+from cnnslicer_testing import Checks
+
 parser = argparse.ArgumentParser()
 parser.add_argument("--plugin", required=True)
 parser.add_argument("--train", required=True)
@@ -30,13 +32,7 @@ parser.add_argument("--work", required=True)
 parser.add_argument("--check", choices=["extracts", "no-effect"], required=True)
 args = parser.parse_args()
 
-failures = []
-
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-        print("FAIL: " + message)
+check = Checks()
 
 
 def train(out, model, data, probe, every=2, extra=()):
@@ -132,6 +128,4 @@ else:
                   % (name, step, "\n  ".join(mismatches[:10])))
         print("step %d: %s equal to the reader on the checkpoint" % (step, "layer and channel tables"))
 
-if failures:
-    sys.exit("%d checks failed" % len(failures))
-print("PASS")
+check.finish()

@@ -21,6 +21,8 @@ import shutil
 import subprocess
 import sys
 
+from cnnslicer_testing import Checks
+
 parser = argparse.ArgumentParser()
 parser.add_argument("--pvbatch", required=True)
 parser.add_argument("--mpiexec", required=True)
@@ -37,13 +39,7 @@ run_arguments = ["--symmetric", script, "--plugin", args.plugin,
                  # Per-neuron KDE on every neuron takes most of a minute; the tables come
                  # from the layer and channel scopes.
                  "--continuous-neurons", "0"]
-failures = []
-
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-        print("FAIL: " + message)
+check = Checks()
 
 
 def run(command, out):
@@ -118,6 +114,4 @@ print("activation bytes: serial %d, processes %s (%.1f%% / %.1f%%)"
 print("seconds: serial %.2f, 2 processes %s" % (
     serial_report["seconds"]["total"], [round(r["seconds"]["total"], 2) for r in reports]))
 
-if failures:
-    sys.exit("%d checks failed" % len(failures))
-print("PASS: 2 processes give the serial tables, each holding about half the activations")
+check.finish()
