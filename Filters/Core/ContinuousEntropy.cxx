@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <functional>
 #include <numeric>
 #include <stdexcept>
 
@@ -530,36 +531,66 @@ struct GroupedObservations
   }
 };
 
-/// Estimates one variable from its observations and writes entry @p i of @p out.
+/**
+ * Estimates one variable from its observations and writes entry @p i of @p out. With a
+ * @p runner (the layer scope, a single variable), the sorts and estimates of the whole
+ * and of each class run as parallel tasks; the sums over classes stay in class order, so
+ * the result does not depend on the number of threads.
+ */
 void storeMixed(const ContinuousEntropyOptions& options,
                 GroupedObservations& obs,
                 ScopeEntropy& out,
-                std::size_t i)
+                std::size_t i,
+                const ParallelRunner* runner = nullptr)
 {
-  sortAscending(obs.All);
+  const std::size_t groups = obs.ByGroup.size();
+  auto forEach = [runner](std::size_t count, const std::function<void(std::size_t)>& body)
+  {
+    if (runner != nullptr && count > 1)
+    {
+      runner->forEach(count, body);
+      return;
+    }
+    for (std::size_t k = 0; k < count; ++k)
+    {
+      body(k);
+    }
+  };
+  // Task 0 sorts all observations, task g + 1 those of class g.
+  forEach(groups + 1,
+          [&](std::size_t task) { sortAscending(task == 0 ? obs.All : obs.ByGroup[task - 1]); });
   const std::vector<float> atoms = findAtoms(options, obs.All);
-  const MixedEntropy whole = mixedEntropy(options, obs.All, atoms);
+  std::vector<MixedEntropy> parts(groups + 1);
+  // The atoms of the whole sample for every class, so that H(T|Y=k) and H(T) use one
+  // reference measure.
+  forEach(groups + 1,
+          [&](std::size_t task)
+          {
+            const std::vector<float>& values = task == 0 ? obs.All : obs.ByGroup[task - 1];
+            if (task == 0 || !values.empty())
+            {
+              parts[task] = mixedEntropy(options, values, atoms);
+            }
+          });
+  const MixedEntropy& whole = parts[0];
   out.Entropy[i] = whole.Entropy;
   out.ContinuousEntropy[i] = whole.ContinuousEntropy;
   out.AtomProbability[i] = whole.Count > 0 ? whole.AtomProbability : NotANumber;
   out.AtomCount[i] = whole.Atoms;
   out.Count[i] = whole.Count;
   out.NonFinite[i] = obs.NonFinite;
-  if (obs.ByGroup.empty() || whole.Count == 0)
+  if (groups == 0 || whole.Count == 0)
   {
     return;
   }
   double conditional = 0.0;
-  for (std::size_t g = 0; g < obs.ByGroup.size(); ++g)
+  for (std::size_t g = 0; g < groups; ++g)
   {
-    std::vector<float>& values = obs.ByGroup[g];
-    if (values.empty())
+    const MixedEntropy& part = parts[g + 1];
+    if (obs.ByGroup[g].empty())
     {
       continue;
     }
-    sortAscending(values);
-    // The atoms of the whole sample, so that H(T|Y=k) and H(T) use one reference measure.
-    const MixedEntropy part = mixedEntropy(options, values, atoms);
     conditional +=
       static_cast<double>(part.Count) / static_cast<double>(whole.Count) * part.Entropy;
     if (!out.ClassEntropy.empty())
@@ -686,7 +717,7 @@ bool computeContinuousEntropy(const ActivationLayout<T>& layout,
     GroupedObservations obs;
     obs.reset(groups, keepGroups);
     gatherPooled(layout, grouping, 0, layout.NumberOfPoints, stride, obs);
-    storeMixed(options, obs, result.Layer, 0);
+    storeMixed(options, obs, result.Layer, 0, &runner);
   }
   return progress.report(1.0);
 }

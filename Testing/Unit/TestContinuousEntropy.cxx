@@ -954,8 +954,9 @@ TEST(ContinuousLayout, SelectedClassesAndNoClasses)
 
 TEST(ContinuousLayout, ThreadCountDoesNotChangeAnyBit)
 {
-  // Each variable is computed by exactly one thread, so 1 and 2 threads must give
-  // identical bits, for every estimator.
+  // Each variable, or each class of the layer scope, is computed by exactly one thread
+  // and the class sums run in class order, so 1 and 2 threads must give identical bits,
+  // for every estimator.
   const LabelledLayer data;
   const SampleGrouping grouping = SampleGrouping::fromLabels(data.Labels);
   for (ContinuousEstimator estimator : AllEstimators)
