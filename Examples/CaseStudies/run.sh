@@ -10,8 +10,9 @@
 # Needs the built plugin and cnnslicer-train (Testing/run-tests.sh or Examples/quickstart.sh
 # build them; CNNSLICER_BUILD_DIR, default build/). The trained checkpoints come from
 # CNNSLICER_TRAINED (default ../trained beside the checkout); missing ones are trained first
-# with Examples/Training/train_case_study_models.sh (MNIST ~2 min per model, CIFAR-10 ~45 min).
-# Real data: ../shared/datasets (CNNSLICER_SHARED_DATASETS).
+# with Examples/Training/train_case_study_models.sh (MNIST about 1 min per model; the CIFAR-10 VGG took 78 min on a busy 2-core machine).
+# Real data: ../shared/datasets (CNNSLICER_SHARED_DATASETS). CNNSLICER_CASE_STUDY_EPOCHS
+# (e.g. 0,2,4,8,15) limits the training study to those checkpoints (default: all).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -39,7 +40,7 @@ study() {
   local name="$1" checkpoints="$2" data="$3" out="$4"
   shift 4
   pvbatch "$here/case_study.py" --plugin "$plugin" --checkpoints "$checkpoints" --data "$data" \
-    --name "$name" --out "$out/$name" "$@"
+    --name "$name" --out "$out/$name" --epochs "${CNNSLICER_CASE_STUDY_EPOCHS:-}" "$@"
 }
 
 report() {
@@ -68,7 +69,8 @@ cifar10() {
   if ! ls "$trained/vgg/"*_epoch_*.pt > /dev/null 2>&1; then
     bash "$root/Examples/Training/train_case_study_models.sh" "$trained" cifar10
   fi
-  local cifar="${CNNSLICER_CIFAR10_BIN:-$trained/data/cifar10}"
+  # The binary batches made by train_case_study_models.sh (CIFAR10_BIN there).
+  local cifar="${CNNSLICER_CIFAR10_BIN:-${CIFAR10_BIN:-$trained/data/cifar10}}"
   if [ ! -d "$cifar/cifar-10-batches-bin" ]; then
     /usr/bin/python3 "$shared/cifar10/cifar10-to-bin.py" "$cifar"
   fi
