@@ -106,13 +106,14 @@ def write_csv(name, rows, columns=None):
 
 
 def open_reader(files, layers=None, samples=None):
-    reader = cnnslicer.open_model(files, args.data, samples=samples or args.samples,
-                                  FirstSample=args.first_sample,
-                                  **({"Split": args.split} if args.split else {}))
+    # Layers are chosen before the first update, so that a layer group is all the reader
+    # ever holds (all layers at once may be above its MemoryLimit).
+    properties = {"FirstSample": args.first_sample}
+    if args.split:
+        properties["Split"] = args.split
     if layers is not None:
-        reader.Layers = layers
-        reader.UpdatePipeline(epoch_of(files[0]) if len(files) == 1 else reader.TimestepValues[0])
-    return reader
+        properties["Layers"] = layers
+    return cnnslicer.open_model(files, args.data, samples=samples or args.samples, **properties)
 
 
 def layer_groups(files):
