@@ -130,20 +130,15 @@ def versions():
         return "NumPy/SciPy not importable"
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("cxx_json")
-    parser.add_argument("numpy_jsonl")
-    parser.add_argument("--load", default="", help="load average before the run")
-    args = parser.parse_args()
-
-    context, cxx = load_cxx(args.cxx_json)
-    baseline = load_numpy(args.numpy_jsonl)
-
+def markdown(cxx_json, numpy_jsonl, load=""):
+    """The side-by-side table and its notes as Markdown lines (title first)."""
+    context, cxx = load_cxx(cxx_json)
+    baseline = load_numpy(numpy_jsonl)
+    load_text = load
     out = ["# CNNSlicer entropy core vs. NumPy/SciPy", ""]
     out.append(f"- Machine: {context.get('host_name', platform.node())}, "
                f"{context.get('num_cpus', '?')} CPUs at {context.get('mhz_per_cpu', '?')} MHz"
-               + (f", load average before the run {args.load}" if args.load else ""))
+               + (f", load average before the run {load_text}" if load_text else ""))
     out.append("- C++: Google Benchmark, median of the repetitions, wall-clock time, core and "
                "benchmark built Release (Debian's libbenchmark itself reports "
                f"'{context.get('library_build_type', '?')}'); data: {context.get('data', '')}")
@@ -200,7 +195,16 @@ def main():
         out.append("")
         out.append("Baselines:")
         out.extend(f"- `{name}`: {note}" for name, note in notes)
-    print("\n".join(out))
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("cxx_json")
+    parser.add_argument("numpy_jsonl")
+    parser.add_argument("--load", default="", help="load average before the run")
+    args = parser.parse_args()
+    print("\n".join(markdown(args.cxx_json, args.numpy_jsonl, args.load)))
     return 0
 
 

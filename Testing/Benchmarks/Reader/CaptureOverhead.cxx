@@ -1,13 +1,21 @@
 // Capture overhead (issue 3): the all-layers forward of the rewritten graph against the
-// plain forward of the same TorchScript model, same batch, same threads.
+// plain forward of the same TorchScript model, same batch, same threads; and the same
+// capture with every layer written into its activation volume (the reader's layout: one
+// component per sample, ranges kept for the range cache), which is what the reader does
+// per batch before VTK sees the data.
 //
-//   CNNSlicerCaptureBenchmark MODEL.pt C H W [--batch=256] [Google Benchmark flags]
+//   CNNSlicerCaptureBenchmark MODEL.pt C H W [--batch=256] [--threads=0] [Google Benchmark flags]
+//
+// --threads: LibTorch and layout threads, 0 = every core. With 1, Google Benchmark's CPU
+// time covers all the work, a measure that a busy machine disturbs less than wall time.
+#include "ActivationVolume.h"
 #include "ModelCapture.h"
 
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -20,6 +28,7 @@ struct Workload
   std::string Model;
   std::vector<std::int64_t> SampleShape;
   std::int64_t Batch = 256;
+  int Threads = 0;
   std::vector<float> Input;
 };
 
@@ -66,6 +75,44 @@ void CaptureAllLayers(benchmark::State& state)
   state.counters["layers"] = static_cast<double>(capture.layers().size());
 }
 
+/// Capture plus the reader's layout: each iteration writes one batch into volumes of
+/// VolumeBatches batches, at the next batch position (the reader fills them in order).
+void CaptureIntoVolumes(benchmark::State& state)
+{
+  constexpr std::int64_t VolumeBatches = 4;
+  cnnslicer::ModelCapture capture(workload.Model);
+  capture.inferShapes(workload.SampleShape);
+  const auto samples = static_cast<std::size_t>(workload.Batch * VolumeBatches);
+  std::vector<std::vector<float>> volumes;
+  std::vector<std::unique_ptr<cnnslicer::ActivationVolumeWriter>> writers;
+  for (const auto& layer : capture.layers())
+  {
+    const auto geometry = cnnslicer::VolumeGeometry::fromSampleShape(layer.SampleShape);
+    volumes.emplace_back(geometry.points() * samples, 0.0f);
+    writers.push_back(std::make_unique<cnnslicer::ActivationVolumeWriter>(
+      volumes.back().data(), geometry, samples, workload.Threads));
+  }
+  std::int64_t position = 0;
+  const auto sink = [&](std::size_t index, const float* data, const std::vector<std::int64_t>&)
+  {
+    writers[index]->write(data,
+                          static_cast<std::size_t>(workload.Batch),
+                          static_cast<std::size_t>(position * workload.Batch));
+  };
+  for (int warmUp = 0; warmUp < 3; ++warmUp)
+  {
+    capture.run(workload.Input.data(), workload.Batch, workload.SampleShape, {}, sink);
+  }
+  for (auto _ : state)
+  {
+    capture.run(workload.Input.data(), workload.Batch, workload.SampleShape, {}, sink);
+    position = (position + 1) % VolumeBatches;
+  }
+  benchmark::DoNotOptimize(volumes.front().data());
+  state.SetItemsProcessed(state.iterations() * workload.Batch);
+  state.counters["layers"] = static_cast<double>(capture.layers().size());
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -79,6 +126,10 @@ int main(int argc, char** argv)
     {
       workload.Batch = std::stoll(arg.substr(8));
     }
+    else if (arg.rfind("--threads=", 0) == 0)
+    {
+      workload.Threads = std::stoi(arg.substr(10));
+    }
     else
     {
       positional.push_back(arg);
@@ -86,7 +137,7 @@ int main(int argc, char** argv)
   }
   if (positional.size() != 4)
   {
-    std::cerr << "usage: CNNSlicerCaptureBenchmark MODEL.pt C H W [--batch=256]\n";
+    std::cerr << "usage: CNNSlicerCaptureBenchmark MODEL.pt C H W [--batch=256] [--threads=0]\n";
     return 2;
   }
   workload.Model = positional[0];
@@ -101,11 +152,14 @@ int main(int argc, char** argv)
   {
     v = normal(rng);
   }
-  cnnslicer::ModelCapture::setThreads(0);
+  cnnslicer::ModelCapture::setThreads(workload.Threads);
   benchmark::RegisterBenchmark("PlainForward", PlainForward)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
   benchmark::RegisterBenchmark("CaptureAllLayers", CaptureAllLayers)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+  benchmark::RegisterBenchmark("CaptureIntoVolumes", CaptureIntoVolumes)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
   benchmark::RunSpecifiedBenchmarks();
