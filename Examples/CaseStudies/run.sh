@@ -31,8 +31,15 @@ for needed in "$plugin" "$trainer"; do
   fi
 done
 
+# Figures need an X server: the one already there (ctest runs under xvfb-run), else a
+# private Xvfb. Starting a second Xvfb beside a running one raced for display numbers and
+# aborted pvbatch with "bad X server connection".
 pvbatch() {
-  xvfb-run -a -s "-screen 0 1280x1024x24" /usr/bin/pvbatch "$@"
+  if [ -n "${DISPLAY:-}" ]; then
+    /usr/bin/pvbatch "$@"
+  else
+    xvfb-run -a -s "-screen 0 1280x1024x24 -noreset" /usr/bin/pvbatch "$@"
+  fi
 }
 
 # study NAME CHECKPOINTS DATA OUT [case_study.py options]
