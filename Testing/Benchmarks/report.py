@@ -22,6 +22,18 @@ import compare  # noqa: E402
 
 TOOLS = {"plugin": "CNNSlicer plugin (pvbatch)", "python": "PyTorch hooks + NumPy + SciPy"}
 MODELS = {"lenet5": "LeNet-5 on MNIST", "vgg": "VGG-style net on CIFAR-10"}
+# Entry points of the plugin's work, for the inclusive profile table: (part, function).
+PLUGIN_PARTS = [
+    ("loading shared libraries (startup)", "_dl_open"),
+    ("loading the plugin (startup)", "vtkPVPluginLoader::LoadPluginInternal"),
+    ("reader, all of it", "vtkCNNActivationReader::RequestData"),
+    ("reader: model forward (LibTorch)", "cnnslicer::ModelCapture::Internals::Forward"),
+    ("reader: layout into volumes", "cnnslicer::ActivationVolumeWriter::write"),
+    ("reader: assembly and range cache", "vtkCNNActivationCollectionBuilder::Assemble"),
+    ("discrete entropy", "bool cnnslicer::computeDiscreteEntropy<float>"),
+    ("continuous entropy", "bool cnnslicer::computeContinuousEntropy<float>"),
+    ("ParaView teardown", "vtkInitializationHelper::Finalize"),
+]
 DISCRETE_KEYS = ["neuron_entropy", "neuron_conditional_entropy", "neuron_mutual_information",
                  "channel_entropy", "channel_conditional_entropy", "channel_mutual_information",
                  "layer_entropy", "layer_conditional_entropy", "layer_mutual_information"]
@@ -398,12 +410,15 @@ class Report:
             "is %.1fx faster in the plugin. Memory: the plugin process holds %.0f MB once "
             "ParaView, VTK, the plugin and LibTorch are loaded, Python %.0f MB with torch, NumPy "
             "and SciPy; above that the plugin needs %.0f MB and Python %.0f MB for %.2f GB of "
-            "activations per layer group (%.2f GB in all)." % (
+            "activations per layer group (%.2f GB in all). Besides its group, the reader holds "
+            "every layer's output of one batch of 256 images until the batch is laid out "
+            "(%.0f MB: the rewritten graph returns them all), where Python's hooks copy each "
+            "output as it is made and PyTorch frees the rest." % (
                 MODELS[architecture], start_p, wall_p, capture_p, analysis_p, capture_y,
                 analysis_y, wall_y / floor if floor > 0 else float("nan"), wall_y, floor,
                 analysis_y / analysis_p if analysis_p > 0 else float("nan"),
                 base_p, base_y, work_p, work_y, max(groups["group_mb"]) / 1024.0,
-                activations / 1024.0))
+                activations / 1024.0, activations / plugin[0]["samples"] * 256))
 
     def startup(self):
         """Table of the fixed costs (process with imports only); called inside section 1."""
@@ -647,6 +662,22 @@ class Report:
                       " (hardware counters are not available here: `perf stat -e instructions` "
                       "reports them as not supported)"))
         self.line()
+        inclusive = os.path.join(folder, "plugin-inclusive.txt")
+        if os.path.exists(inclusive):
+            with open(inclusive) as f:
+                text = f.read()
+            total = re.search(r"^([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS", text, re.M)
+            self.line("Where the plugin's instructions go (inclusive: each function with "
+                      "everything it calls; the parts overlap where one calls another):")
+            self.line()
+            self.line("| Part | Function | Share |")
+            self.line("|---|---|---|")
+            for label, function in PLUGIN_PARTS:
+                match = re.search(r"^\s*([\d,]+) \(\s*([\d.]+)%\)\s+[^\n]*?" +
+                                  re.escape(function), text, re.M)
+                if match:
+                    self.line("| %s | `%s` | %s%% |" % (label, function, match.group(2)))
+            self.line()
         for path in files:
             tool = os.path.basename(path).split("-")[0]
             with open(path) as f:

@@ -300,6 +300,11 @@ class Runner:
                                        capture_output=True, text=True).stdout
             with open(os.path.join(folder, tool + "-self.txt"), "w") as f:
                 f.write(annotated)
+            inclusive = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100",
+                                        os.path.join(folder, files[-1])],
+                                       capture_output=True, text=True).stdout
+            with open(os.path.join(folder, tool + "-inclusive.txt"), "w") as f:
+                f.write(inclusive)
             for name in files:
                 os.remove(os.path.join(folder, name))
 

@@ -20,6 +20,7 @@ pass over the reader's output with the range cache the reader fills and with tha
 removed (what ParaView would do without it).
 """
 import argparse
+import gc
 import json
 import time
 
@@ -111,14 +112,9 @@ def collect(discrete, continuous, arrays, names):
             arrays[prefix + "continuous_" + key] = np.array(row[key])
 
 
-# Layer groups (";" between groups) run one after the other, each with its own reader
-# (a forward pass each), so that only one group's activations are held at a time.
-groups = [g.split(",") for g in args.layers.split(";")] if args.layers else [None]
-for key in ("capture_s", "discrete_s", "continuous_s"):
-    timings[key] = 0.0
-arrays = {}
-names = []
-for group in groups:
+def run_group(group, arrays, names):
+    """Reader and filters for one layer group, timed; results appended; then every proxy
+    deleted, so that the group's activations are freed before the next group runs."""
     reader = cnnslicer._constructor("CNNActivationsReader")(FileNames=[args.model])
     reader.DatasetFileName = args.dataset
     reader.MaximumSamples = args.samples
@@ -150,6 +146,20 @@ for group in groups:
     collect(discrete, continuous, arrays, names)
     for proxy in (continuous, discrete, reader):
         simple.Delete(proxy)
+
+
+# Layer groups (";" between groups) run one after the other, each with its own reader
+# (a forward pass each), so that only one group's activations are held at a time.
+groups = [g.split(",") for g in args.layers.split(";")] if args.layers else [None]
+for key in ("capture_s", "discrete_s", "continuous_s"):
+    timings[key] = 0.0
+arrays = {}
+names = []
+for group in groups:
+    run_group(group, arrays, names)
+    # The proxies' Python objects are gone with run_group's frame; collect any cycle that
+    # would keep a filter, and so a shallow copy of the activations, alive.
+    gc.collect()
 
 arrays["layers"] = np.array(names)
 if args.out:
