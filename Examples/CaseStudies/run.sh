@@ -46,8 +46,13 @@ pvbatch() {
 study() {
   local name="$1" checkpoints="$2" data="$3" out="$4"
   shift 4
+  # Only when set: pvbatch refuses an empty command-line argument.
+  local epochs=()
+  if [ -n "${CNNSLICER_CASE_STUDY_EPOCHS:-}" ]; then
+    epochs=(--epochs "$CNNSLICER_CASE_STUDY_EPOCHS")
+  fi
   pvbatch "$here/case_study.py" --plugin "$plugin" --checkpoints "$checkpoints" --data "$data" \
-    --name "$name" --out "$out/$name" --epochs "${CNNSLICER_CASE_STUDY_EPOCHS:-}" "$@"
+    --name "$name" --out "$out/$name" "${epochs[@]}" "$@"
 }
 
 report() {
