@@ -32,9 +32,13 @@ std::vector<int> assignLayersToPieces(const std::vector<std::uint64_t>& layerByt
   }
   std::vector<std::size_t> order(layerBytes.size());
   std::iota(order.begin(), order.end(), std::size_t(0));
-  std::stable_sort(order.begin(),
-                   order.end(),
-                   [&](std::size_t a, std::size_t b) { return layerBytes[a] > layerBytes[b]; });
+  // Largest first, earlier layer first on ties. std::sort with the index as tie-break
+  // gives stable_sort's order without its temporary buffer, which GCC 12's libstdc++
+  // frees with a call that AddressSanitizer reports as an alloc-dealloc mismatch.
+  std::sort(order.begin(),
+            order.end(),
+            [&](std::size_t a, std::size_t b)
+            { return layerBytes[a] != layerBytes[b] ? layerBytes[a] > layerBytes[b] : a < b; });
   std::vector<std::uint64_t> load(static_cast<std::size_t>(pieces), 0);
   std::vector<int> owner(layerBytes.size(), -1);
   for (const std::size_t layer : order)
