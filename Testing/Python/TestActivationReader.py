@@ -207,9 +207,11 @@ run_expecting_error(reader(os.path.join(unrunnable, "two_inputs_scripted.pt"), o
                     "forward takes one image batch")
 run_expecting_error(reader(os.path.join(unrunnable, "no_forward_scripted.pt"), os.path.join(data, "mnist")),
                     "no_forward_scripted.pt", "has no forward method to run")
-# It passes the archive check (data.pkl, code/), but its pickle is no module: LibTorch's refusal.
+# It passes the archive check (data.pkl, code/), but its pickle is no module: LibTorch's
+# refusal (an internal assertion), reworded.
 run_expecting_error(reader(os.path.join(unrunnable, "pickle_not_module.pt"), os.path.join(data, "mnist")),
-                    "pickle_not_module.pt' is not a TorchScript archive (",
+                    "pickle_not_module.pt' is not a TorchScript archive (its data.pkl holds a "
+                    "value of type Int, not a module",
                     "); save the model with torch.jit.save(torch.jit.script(model)) or torch.jit.trace")
 
 # Dataset files made here: a folder or a 2-byte file where a labels file belongs, blank
