@@ -360,16 +360,30 @@ public:
     {
       torch::NoGradGuard noGradients;
       this->Module.eval();
+      const auto failed = [&](const std::string& reason)
+      {
+        return TrainingError("the model '" + this->ModelPath + "' fails on " +
+                             shapeToString(test.sampleShape()) + " images from " + test.Source +
+                             ": " + interpreterMessage(reason) +
+                             "; train it on data of the shape it was built for");
+      };
       try
       {
         logits = this->forward(input);
       }
+      catch (const TrainingError&)
+      {
+        throw;
+      }
       catch (const c10::Error& e)
       {
-        throw TrainingError("the model '" + this->ModelPath + "' fails on " +
-                            shapeToString(test.sampleShape()) + " images from " + test.Source +
-                            ": " + interpreterMessage(e.what_without_backtrace()) +
-                            "; train it on data of the shape it was built for");
+        throw failed(e.what_without_backtrace());
+      }
+      catch (const std::runtime_error& e)
+      {
+        // The interpreter rethrows a failing operation as std::runtime_error with a
+        // TorchScript traceback; interpreterMessage keeps its last line.
+        throw failed(e.what());
       }
       this->Module.train(true);
     }
@@ -788,6 +802,14 @@ TrainingSummary Trainer::run(const Dataset& train, const Dataset& test)
       }
       torch::Tensor logits;
       torch::Tensor loss;
+      const auto failed = [&](const std::string& reason)
+      {
+        return TrainingError("the model '" + internals.ModelPath +
+                             "' failed in training mode (epoch " + std::to_string(epoch) +
+                             ", batch " + std::to_string(batch + 1) + " of " +
+                             std::to_string(count) + " samples): " + interpreterMessage(reason) +
+                             "; check that it trains in PyTorch with this batch size");
+      };
       try
       {
         optimizer->zero_grad();
@@ -796,13 +818,18 @@ TrainingSummary Trainer::run(const Dataset& train, const Dataset& test)
         loss.backward();
         optimizer->step();
       }
+      catch (const TrainingError&)
+      {
+        throw;
+      }
       catch (const c10::Error& e)
       {
-        throw TrainingError(
-          "the model '" + internals.ModelPath + "' failed in training mode (epoch " +
-          std::to_string(epoch) + ", batch " + std::to_string(batch + 1) + " of " +
-          std::to_string(count) + " samples): " + interpreterMessage(e.what_without_backtrace()) +
-          "; check that it trains in PyTorch with this batch size");
+        throw failed(e.what_without_backtrace());
+      }
+      catch (const std::runtime_error& e)
+      {
+        // An operation that fails inside the TorchScript interpreter.
+        throw failed(e.what());
       }
       ++internals.StepsDone;
 

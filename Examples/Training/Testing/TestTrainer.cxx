@@ -160,6 +160,19 @@ protected:
 
   static std::string model(const std::string& name) { return testModels() + "/" + name; }
 
+  /// Saves a module with one trainable weight `w` (1 element) and the TorchScript methods
+  /// @p source as @p fileName in the test folder; returns its path.
+  std::string scriptedModel(const std::string& fileName, const std::string& source) const
+  {
+    torch::jit::Module module("TestModel");
+    module.register_parameter("w", torch::ones({ 1 }, torch::requires_grad()), false);
+    module.register_attribute("training", c10::BoolType::get(), true);
+    module.define(source);
+    const std::string path = (this->Folder / fileName).string();
+    module.save(path);
+    return path;
+  }
+
   /// The message of the exception that training @p modelFile on @p train throws.
   std::string trainingError(const std::string& modelFile,
                             const Dataset& train,
@@ -456,6 +469,20 @@ TEST_F(TrainerTest, DataThatDoesNotFitTheModelIsRefused)
   message = this->trainingError(lenet, partly, mnistLike(20, 2), options);
   EXPECT_NE(message.find("1 samples have no label"), std::string::npos) << message;
 
+  message = this->trainingError(lenet, mnistLike(0, 1), mnistLike(20, 2), options);
+  EXPECT_NE(message.find("has no samples"), std::string::npos) << message;
+
+  // Without metadata the shape check falls to the model's first layers.
+  const std::string bare = (this->Folder / "bare.pt").string();
+  torch::jit::load(lenet).save(bare);
+  message =
+    this->trainingError(bare, squaresDataset(20, 3, 32, 1), squaresDataset(20, 3, 32, 2), options);
+  EXPECT_NE(message.find("the model '" + bare + "' fails on 3 x 32 x 32"), std::string::npos)
+    << message;
+  EXPECT_NE(message.find("train it on data of the shape it was built for"), std::string::npos)
+    << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+
   // Nothing was written for a run that could not start.
   EXPECT_FALSE(fs::exists(this->Folder / "refused" / "lenet5_epoch_00.pt"));
 }
@@ -477,4 +504,134 @@ TEST_F(TrainerTest, DivergenceStopsWithAMessageAndKeepsEarlierCheckpoints)
     EXPECT_NE(message.find("lower --lr"), std::string::npos) << message;
   }
   EXPECT_TRUE(fs::exists(trainer.checkpointPath(0)));
+}
+
+// Models whose forward is not "one image batch in, N x K logits out".
+TEST_F(TrainerTest, ModelsWithoutAClassifierInterfaceAreRefused)
+{
+  const TrainingOptions options = this->shortRun("interface", 1);
+  const Dataset train = mnistLike(64, 1);
+  const Dataset test = mnistLike(16, 2);
+
+  std::string path = this->scriptedModel("predict.pt",
+                                         "def predict(self, x):\n"
+                                         "    return x * self.w\n");
+  std::string message = this->trainingError(path, train, test, options);
+  EXPECT_NE(message.find("'" + path + "' has no forward method to train"), std::string::npos)
+    << message;
+
+  path = this->scriptedModel("pair.pt",
+                             "def forward(self, x, y):\n"
+                             "    return x * self.w\n");
+  message = this->trainingError(path, train, test, options);
+  EXPECT_NE(message.find("the forward method of '" + path + "' takes 2 inputs"), std::string::npos)
+    << message;
+
+  path = this->scriptedModel("tuple.pt",
+                             "def forward(self, x):\n"
+                             "    return (x * self.w, x)\n");
+  message = this->trainingError(path, train, test, options);
+  EXPECT_NE(message.find("the model returns Tuple, not a tensor of class scores"),
+            std::string::npos)
+    << message;
+
+  path = this->scriptedModel("sums.pt",
+                             "def forward(self, x):\n"
+                             "    return x.flatten(1).sum(1) * self.w\n");
+  message = this->trainingError(path, train, test, options);
+  EXPECT_NE(message.find("the model '" + path + "' returns a tensor of shape [2] for 2 images"),
+            std::string::npos)
+    << message;
+
+  // Evaluation mode works (the check before training passes); training mode drops rows.
+  path = this->scriptedModel("training.pt",
+                             "def forward(self, x):\n"
+                             "    y = x.flatten(1)[:, :10] * self.w\n"
+                             "    if self.training:\n"
+                             "        return y[:1]\n"
+                             "    return y\n");
+  message = this->trainingError(path, train, test, options);
+  EXPECT_NE(message.find("the model '" + path +
+                         "' failed in training mode (epoch 1, batch 1 of 32 samples)"),
+            std::string::npos)
+    << message;
+  EXPECT_NE(message.find("check that it trains in PyTorch with this batch size"), std::string::npos)
+    << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+
+  // An operation that fails inside the model in training mode only.
+  path = this->scriptedModel("mismatch.pt",
+                             "def forward(self, x):\n"
+                             "    y = x.flatten(1)[:, :10] * self.w\n"
+                             "    if self.training:\n"
+                             "        return torch.mm(y, y)\n"
+                             "    return y\n");
+  message = this->trainingError(path, train, test, options);
+  EXPECT_NE(message.find("the model '" + path + "' failed in training mode (epoch 1, batch 1"),
+            std::string::npos)
+    << message;
+  EXPECT_NE(message.find("cannot be multiplied"), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+}
+
+TEST_F(TrainerTest, OutputThatCannotBeWrittenIsReported)
+{
+  const std::string lenet = model("lenet5_scripted.pt");
+  const Dataset train = mnistLike(64, 1);
+  const Dataset test = mnistLike(16, 2);
+
+  // A folder below a regular file cannot be created, not even by root.
+  const fs::path file = this->Folder / "file";
+  std::ofstream(file) << "a file\n";
+  TrainingOptions options = this->shortRun("unused", 1);
+  options.OutputDirectory = (file / "sub").string();
+  std::string message = this->trainingError(lenet, train, test, options);
+  EXPECT_NE(message.find("cannot create the output folder '" + options.OutputDirectory + "'"),
+            std::string::npos)
+    << message;
+  EXPECT_NE(message.find("choose a writable --out folder"), std::string::npos) << message;
+
+  // A folder in which no file can be created: /proc/self on Linux.
+  if (fs::is_directory("/proc/self"))
+  {
+    options.OutputDirectory = "/proc/self";
+    message = this->trainingError(lenet, train, test, options);
+    EXPECT_NE(message.find("cannot write '/proc/self/lenet5_history.csv'"), std::string::npos)
+      << message;
+  }
+
+  // A folder in place of the partial checkpoint of epoch 0.
+  options = this->shortRun("partial", 1);
+  fs::create_directories(this->Folder / "partial" / "lenet5_epoch_00.pt.partial");
+  message = this->trainingError(lenet, train, test, options);
+  EXPECT_NE(message.find("cannot write '" +
+                         (this->Folder / "partial" / "lenet5_epoch_00.pt.partial").string() + "'"),
+            std::string::npos)
+    << message;
+  EXPECT_NE(message.find("check that the output folder is writable"), std::string::npos) << message;
+
+  // A folder that appears during training where the checkpoint of epoch 1 goes.
+  options = this->shortRun("renamed", 1);
+  Trainer trainer(lenet, options);
+  trainer.addStepCallback(
+    [](const StepInfo& info, Trainer& self)
+    {
+      if (info.Step == 1)
+      {
+        fs::create_directories(fs::path(self.checkpointPath(1)) / "occupied");
+      }
+    });
+  try
+  {
+    trainer.run(train, test);
+    ADD_FAILURE() << "a checkpoint replaced a folder";
+  }
+  catch (const TrainingError& error)
+  {
+    message = error.what();
+    EXPECT_NE(message.find("cannot rename '" + trainer.checkpointPath(1) + ".partial' to '" +
+                           trainer.checkpointPath(1) + "'"),
+              std::string::npos)
+      << message;
+  }
 }

@@ -381,6 +381,62 @@ TEST(TrainCommandLine, MistakesAreUsageErrorsThatSayWhatToDo)
             std::string::npos);
 }
 
+// Each command-line message once, with the words that name the option and the fix.
+TEST(TrainCommandLine, EveryUsageErrorNamesTheOptionAndTheFix)
+{
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
+    { { "--epochs", "x" }, "--epochs needs a whole number, not 'x'" },
+    { { "--seed", "+4" }, "--seed needs a whole number, not '+4'" },
+    { { "--mean", "" }, "--mean needs one number or one per channel, comma-separated" },
+    { { "--std", "0.2,x" }, "--std needs a number, not 'x'" },
+    { { "--train-samples", "10" }, "--train-samples needs a range FIRST:END" },
+    { { "--test-samples", "9:3" }, "--test-samples 9:3 is empty; give FIRST:END with END > FIRST" },
+    { { "--quiet=yes" }, "--quiet takes no value" },
+    { { "--overwrite=1" }, "--overwrite takes no value" },
+    { { "--optimizer", "rmsprop" }, "--optimizer rmsprop is unknown; choose sgd or adam" },
+    { { "--schedule", "step" }, "--schedule step is unknown; choose constant, cosine or onecycle" },
+    { { "--augment", "rotate" }, "--augment rotate is unknown; choose none, flip or crop-flip" },
+    { { "--threads", "0" }, "--threads needs a count from 1 to 4096" },
+    { { "--threads", "5000" }, "--threads needs a count from 1 to 4096" },
+    { { "--epochs", "0" }, "--epochs 0 trains nothing; give at least 1" },
+    { { "--split-at", "0" }, "--split-at 0 leaves no training samples" },
+    { { "--progress-seconds", "-1" }, "--progress-seconds needs 0 or a positive number" },
+    { { "--batch-size", "0" }, "the batch size is 0; give a positive batch size" },
+    { { "--eval-batch-size", "0" }, "the batch size is 0; give a positive batch size" },
+    { { "--lr", "-1" }, "the learning rate -1 is not positive" },
+    { { "--warmup", "2" }, "the warm-up fraction 2 is outside [0, 1]" },
+    { { "--momentum", "1" }, "the momentum 1 is outside [0, 1)" },
+    { { "--weight-decay", "-1" }, "the weight decay -1 is negative" },
+    { { "--name", "a/b" }, "the name 'a/b' contains '/'; give a file name prefix" },
+  };
+  for (const auto& [options, expected] : cases)
+  {
+    std::vector<std::string> arguments{ "m.pt", "--data", "d" };
+    arguments.insert(arguments.end(), options.begin(), options.end());
+    const std::string message = usageError(arguments);
+    EXPECT_NE(message.find(expected), std::string::npos)
+      << "options " << options.front() << ": '" << message << "'";
+  }
+}
+
+// The command line allows 1 to 4096 threads; a program that fills TrainingOptions itself
+// can pass a negative count, which validation refuses.
+TEST(TrainingOptions, ANegativeThreadCountIsRefused)
+{
+  TrainingOptions options;
+  options.Threads = -2;
+  try
+  {
+    validateTrainingOptions(options);
+    ADD_FAILURE() << "a negative thread count was accepted";
+  }
+  catch (const TrainingError& error)
+  {
+    EXPECT_NE(std::string(error.what()).find("the thread count -2 is negative"), std::string::npos)
+      << error.what();
+  }
+}
+
 TEST(TrainCommandLine, LoadsSplitsAndRangesOfTheTinyDatasets)
 {
   if (testData().empty())
