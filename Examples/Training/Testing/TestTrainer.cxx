@@ -469,6 +469,11 @@ TEST_F(TrainerTest, DataThatDoesNotFitTheModelIsRefused)
   message = this->trainingError(lenet, partly, mnistLike(20, 2), options);
   EXPECT_NE(message.find("1 samples have no label"), std::string::npos) << message;
 
+  message = this->trainingError(lenet, mnistLike(20, 1), squaresDataset(20, 1, 32, 2), options);
+  EXPECT_NE(message.find("test images are 1 x 32 x 32 but training images are 1 x 28 x 28"),
+            std::string::npos)
+    << message;
+
   message = this->trainingError(lenet, mnistLike(0, 1), mnistLike(20, 2), options);
   EXPECT_NE(message.find("has no samples"), std::string::npos) << message;
 
