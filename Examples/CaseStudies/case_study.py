@@ -170,6 +170,11 @@ summary = {"name": args.name, "checkpoints": [os.path.basename(c) for c in check
            "samples": args.samples, "bins": args.bins}
 layer_names, groups = layer_groups([final])
 log("%d layers in %d group(s), %d test images" % (len(layer_names), len(groups), args.samples))
+# Each group's reader numbers its own layers from 0: tables use the position in the whole
+# network, so that rows of different groups sort into execution order.
+execution_index = {name: i for i, name in enumerate(layer_names)}
+summary["layer_order"] = layer_names
+summary["layer_groups"] = len(groups)
 layers_rows, channel_rows, class_rows, input_rows = [], [], [], []
 samples_rows = None
 maps_rendered = None
@@ -188,7 +193,7 @@ for g, group in enumerate(groups):
     for row in cnnslicer.layer_table(discrete):
         c = cont.get(row["layer_name"], {})
         means = neuron_means.get(row["layer_name"], {})
-        merged = {"layer_index": int(row["layer_index"]), "layer_name": row["layer_name"],
+        merged = {"layer_index": execution_index[row["layer_name"]], "layer_name": row["layer_name"],
                   "layer_type": row["layer_type"] or "Input/Output",
                   "output_shape": row.get("output_shape", ""),
                   "H_discrete": row["entropy"], "I_TY": row.get("mutual_information"),
@@ -206,14 +211,14 @@ for g, group in enumerate(groups):
         classes["mean_neuron_I_TY"] = means.get("mutual_information")
         class_rows.append(classes)
     for row in cnnslicer.channel_table(discrete):
-        channel_rows.append({"layer_index": int(row["layer_index"]), "layer_name": row["layer_name"],
+        channel_rows.append({"layer_index": execution_index[row["layer_name"]], "layer_name": row["layer_name"],
                              "layer_type": row["layer_type"], "channel": int(row["channel"]),
                              "H": row["entropy"], "I_TY": row.get("mutual_information")})
     # Study 4: each input's entropy per layer, joined with whether the model got it right.
     correct = {int(r["sample_id"]): int(r["correct"]) for r in samples_rows}
     per_layer = {}
     for row in cnnslicer._rows(cnnslicer._fetch(sample, 2)):
-        key = (int(row["layer_index"]), row["layer_name"])
+        key = (execution_index[row["layer_name"]], row["layer_name"])
         right = correct.get(int(row["sample_id"]), 1)
         per_layer.setdefault(key, ([], []))[0 if right else 1].append(row["entropy"])
     for (index, name), (right, wrong) in sorted(per_layer.items()):

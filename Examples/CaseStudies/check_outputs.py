@@ -5,6 +5,7 @@ and the report links only figures that exist.
     python3 check_outputs.py RESULTS REPORT.md
 """
 import csv
+import json
 import math
 import os
 import re
@@ -49,6 +50,20 @@ for model in models:
         for column in columns:
             bad = [r for r in rows if not math.isfinite(float(r[column]))]
             check(not bad, "%s/%s: %d non-finite %s values" % (model, name, len(bad), column))
+    # Tables of studies 1-4 list the layers in execution order, whatever the layer groups.
+    summary_path = os.path.join(folder, "summary.json")
+    if os.path.exists(summary_path) and os.path.exists(os.path.join(folder, "layers.csv")):
+        with open(summary_path) as f:
+            order = json.load(f).get("layer_order", [])
+        with open(os.path.join(folder, "layers.csv")) as f:
+            rows = list(csv.DictReader(f))
+        check([r["layer_name"] for r in rows] == order,
+              "%s/layers.csv is not in execution order: %s" % (
+                  model, ", ".join(r["layer_name"] for r in rows)))
+        check([int(r["layer_index"]) for r in rows] == list(range(len(rows))),
+              "%s/layers.csv: layer_index is not 0..%d" % (model, len(rows) - 1))
+    else:
+        check(False, "%s/summary.json missing" % model)
 comparison = os.path.join(results, "comparison")
 for name in ("comparison.csv", "comparison_entropy.png", "comparison_mutual_information.png"):
     check(os.path.exists(os.path.join(comparison, name)), "comparison/%s missing" % name)
