@@ -185,7 +185,6 @@ int run(const ProbeCommand& probeCommand, const TrainCommand& command)
       probeCommand.OutputDirectory.empty()
         ? (std::filesystem::path(command.Training.OutputDirectory) / "catalyst").string()
         : probeCommand.OutputDirectory;
-    std::filesystem::create_directories(options.OutputDirectory);
     options.BatchSize = probeCommand.BatchSize;
     options.ClassNames =
       !trainer.metadata().ClassNames.empty() ? trainer.metadata().ClassNames : test.ClassNames;

@@ -11,6 +11,7 @@
 #include "vtkSmartPointer.h"
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 
 namespace cnnslicer
@@ -54,8 +55,19 @@ InSituProbe::InSituProbe(InSituOptions options)
       throw InSituError("Catalyst script '" + script + "' does not exist or cannot be read");
     }
   }
-  internals.Processor = vtkSmartPointer<vtkCPProcessor>::New();
   const std::string& directory = internals.Options.OutputDirectory;
+  if (!directory.empty())
+  {
+    // Catalyst only warns when it cannot make the folder and then writes elsewhere.
+    std::error_code error;
+    std::filesystem::create_directories(directory, error);
+    if (!std::filesystem::is_directory(directory, error))
+    {
+      throw InSituError("ParaView Catalyst could not start in '" + directory +
+                        "'; check that the folder can be written");
+    }
+  }
+  internals.Processor = vtkSmartPointer<vtkCPProcessor>::New();
   if (internals.Processor->Initialize(directory.empty() ? nullptr : directory.c_str()) == 0)
   {
     throw InSituError("ParaView Catalyst could not start" +

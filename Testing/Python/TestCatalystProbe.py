@@ -8,9 +8,13 @@
 --check no-effect: the probe does not change training: the checkpoints of a run with a
     probe before and after every step are byte-identical to those of the same run without it (VGG net: BatchNorm
     statistics and Dropout's random numbers would show any change).
+--check errors: bad options, a missing script and an output folder that cannot be made
+    each end the program with one error line saying so (the messages of
+    Documentation/errors.md), without a crash; a wrong CNNSLICER_PLUGIN prints the shipped
+    script's RuntimeError.
 
 Usage: pvpython TestCatalystProbe.py --plugin SO --train EXE --script cnnslicer_catalyst.py
-       --data TEST_DATA_DIR --work DIR --check extracts|no-effect
+       --data TEST_DATA_DIR --work DIR --check extracts|no-effect|errors
 """
 import argparse
 import csv
@@ -29,7 +33,7 @@ parser.add_argument("--train", required=True)
 parser.add_argument("--script", required=True)
 parser.add_argument("--data", required=True)
 parser.add_argument("--work", required=True)
-parser.add_argument("--check", choices=["extracts", "no-effect"], required=True)
+parser.add_argument("--check", choices=["extracts", "no-effect", "errors"], required=True)
 args = parser.parse_args()
 
 check = Checks()
@@ -69,7 +73,76 @@ def same_cell(extract, value):
     return extract == value.ToString()
 
 
-if args.check == "no-effect":
+def fails_with(name, extra, message, environment=None, also=None):
+    """Runs cnnslicer-train-catalyst with bad input and checks its one error line.
+
+    The probe starts before training, so these runs stop before the first step; the tiny
+    subsets only keep the data loading short."""
+    out = os.path.join(args.work, name)
+    shutil.rmtree(out, ignore_errors=True)
+    command = [args.train, os.path.join(args.data, "models", "lenet5bn_scripted.pt"),
+               "--data", os.path.join(args.data, "data", "mnist"), "--epochs", "1",
+               "--threads", "2", "--train-samples", "0:32", "--test-samples", "0:32",
+               "--out", out] + extra
+    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, **(environment or {})), timeout=120)
+    output = result.stdout + result.stderr
+    # A negative code is a signal: the program crashed instead of reporting the problem.
+    check(result.returncode > 0, "%s: exit code %d, expected an error exit\n%s"
+          % (name, result.returncode, output))
+    errors = [line for line in result.stderr.splitlines()
+              if line.startswith("cnnslicer-train-catalyst: error: ")]
+    check(len(errors) == 1 and message in errors[0],
+          "%s: expected one error line with %r, got %r\n%s" % (name, message, errors, output))
+    if also:
+        check(also in output, "%s: %r is not in the output\n%s" % (name, also, output))
+    print("%s: %s" % (name, errors[0] if errors else "(no error line)"))
+
+
+if args.check == "errors":
+    os.makedirs(args.work, exist_ok=True)
+    # A regular file where the output folder's parent should be: no folder can be made there
+    # (root can write any folder whatever its mode, so a read-only folder would not do).
+    blocker = os.path.join(args.work, "a_file")
+    with open(blocker, "w") as stream:
+        stream.write("not a folder\n")
+    missing = os.path.join(args.work, "no_such_script.py")
+
+    fails_with("probe-every-0", ["--probe-every", "0"],
+               "--probe-every needs a whole number of at least 1, not '0'")
+    fails_with("probe-samples-x", ["--probe-samples", "x"],
+               "--probe-samples needs a whole number of at least 1, not 'x'")
+    fails_with("probe-batch-size-no-value", ["--probe-batch-size"],
+               "--probe-batch-size needs a value; see cnnslicer-train-catalyst --help")
+    fails_with("missing-script", ["--catalyst", missing],
+               "Catalyst script '%s' does not exist or cannot be read" % missing)
+    unwritable = os.path.join(blocker, "catalyst")
+    fails_with("unwritable-output", ["--catalyst", args.script, "--catalyst-output", unwritable],
+               "ParaView Catalyst could not start in '%s'; check that the folder can be written"
+               % unwritable)
+    # A script that fails at import: ParaView 5.11 imports a version-2 script at the first
+    # probe, not when the pipeline is made, so the probe's "could not be loaded" error is not
+    # reached (Documentation/errors.md); the run goes on without extracts. What the user
+    # sees is the script's own error, printed by Catalyst.
+    wrong = os.path.join(args.work, "not_the_plugin.so")
+    out = os.path.join(args.work, "wrong-plugin")
+    shutil.rmtree(out, ignore_errors=True)
+    result = subprocess.run(
+        [args.train, os.path.join(args.data, "models", "lenet5bn_scripted.pt"),
+         "--data", os.path.join(args.data, "data", "mnist"), "--epochs", "1", "--threads", "2",
+         "--train-samples", "0:32", "--test-samples", "0:32", "--out", out,
+         "--catalyst", args.script],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120,
+        env=dict(os.environ, CNNSLICER_PLUGIN=wrong))
+    output = result.stdout + result.stderr
+    check(result.returncode >= 0, "wrong-plugin: killed by signal %d\n%s"
+          % (-result.returncode, output))
+    expected = ("RuntimeError: CNNSLICER_PLUGIN must name the CNNSlicer plugin (CNNSlicer.so), "
+                "not %r" % wrong)
+    lines = [line for line in output.splitlines() if line.startswith("RuntimeError: ")]
+    check(lines == [expected], "wrong-plugin: expected %r, got %r\n%s" % (expected, lines, output))
+    print("wrong-plugin: %s" % (lines[0] if lines else "(no RuntimeError line)"))
+elif args.check == "no-effect":
     cifar = os.path.join(args.data, "data", "cifar-10-batches-bin")
     plain = os.path.join(args.work, "without-probe")
     probed = os.path.join(args.work, "with-probe")
