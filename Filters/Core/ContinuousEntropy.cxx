@@ -612,6 +612,30 @@ void gatherPooled(const ActivationLayout<T>& layout,
                   std::size_t stride,
                   GroupedObservations& obs)
 {
+  if (stride > 1)
+  {
+    // Selected value k of the run (points [first, last), selected samples in order) is
+    // point first + k / S, selected sample k % S. Jumping straight to k = 0, stride,
+    // 2 stride, ... reads the kept values only: a layer-scope sample of 10^6 values out of
+    // 3 x 10^8 read 1/300 of the layer instead of all of it (same values, same order).
+    std::vector<std::uint32_t> selectedSamples;
+    selectedSamples.reserve(layout.NumberOfSamples);
+    for (std::size_t n = 0; n < layout.NumberOfSamples; ++n)
+    {
+      if (grouping.Group[n] >= 0)
+      {
+        selectedSamples.push_back(static_cast<std::uint32_t>(n));
+      }
+    }
+    const std::size_t perPoint = selectedSamples.size();
+    const std::size_t total = perPoint * (last - first);
+    for (std::size_t k = 0; k < total; k += stride)
+    {
+      const std::size_t n = selectedSamples[k % perPoint];
+      obs.add(static_cast<float>(layout.neuron(first + k / perPoint)[n]), grouping.Group[n]);
+    }
+    return;
+  }
   // Selected values still to pass before the next kept one (a countdown rather than a
   // division per value): keeps selected values 0, stride, 2 stride, ...
   std::size_t untilKept = 0;

@@ -975,6 +975,77 @@ TEST(ContinuousLayout, ThreadCountDoesNotChangeAnyBit)
   }
 }
 
+TEST(ContinuousLayout, PooledScopesKeepEveryStrideThSelectedValue)
+{
+  // MaximumObservations keeps selected values 0, stride, 2 stride, ... of a pooled scope,
+  // counted over its points in order and, within a point, over the selected samples only.
+  // The same values gathered by hand into a one-point layer must give the same bits.
+  const LabelledLayer data;
+  const SampleGrouping grouping = SampleGrouping::fromLabels(data.Labels, { 0, 2, 3 });
+  const std::size_t selected = grouping.selectedCount();
+  ASSERT_EQ(selected, 1400u);
+  ContinuousEntropyOptions options;
+  options.NeuronScope = false;
+  options.PerClass = true;
+  options.MaximumObservations = 1000;
+
+  const auto byHand = [&](std::size_t first, std::size_t last, std::size_t stride)
+  {
+    LabelledLayer kept;
+    kept.Values.clear();
+    kept.Labels.clear();
+    std::size_t k = 0;
+    for (std::size_t p = first; p < last; ++p)
+    {
+      for (std::size_t n = 0; n < LabelledLayer::Samples; ++n)
+      {
+        if (grouping.Group[n] >= 0 && k++ % stride == 0)
+        {
+          kept.Values.push_back(data.Values[p * LabelledLayer::Samples + n]);
+          kept.Labels.push_back(data.Labels[n]);
+        }
+      }
+    }
+    kept.Layout.Values = kept.Values.data();
+    kept.Layout.NumberOfPoints = 1;
+    kept.Layout.NumberOfSamples = kept.Values.size();
+    kept.Layout.NumberOfChannels = 1;
+    return kept;
+  };
+  for (ContinuousEstimator estimator : AllEstimators)
+  {
+    SCOPED_TRACE(estimatorName(estimator));
+    options.Estimator = estimator;
+    LayerContinuousEntropy strided;
+    ASSERT_TRUE(computeContinuousEntropy(data.Layout, grouping, options, strided, 2));
+    // Layer: 4 x 1400 selected values, stride 6; each channel: 2 x 1400, stride 3.
+    const struct
+    {
+      const ScopeEntropy* Scope;
+      std::size_t Index, First, Last, Stride;
+    } cases[] = { { &strided.Layer, 0, 0, 4, 6 },
+                  { &strided.Channels, 0, 0, 2, 3 },
+                  { &strided.Channels, 1, 2, 4, 3 } };
+    for (const auto& c : cases)
+    {
+      const LabelledLayer kept = byHand(c.First, c.Last, c.Stride);
+      ContinuousEntropyOptions all = options;
+      all.NeuronScope = true;
+      all.ChannelScope = false;
+      all.LayerScope = false;
+      all.MaximumObservations = 0;
+      LayerContinuousEntropy expected;
+      ASSERT_TRUE(computeContinuousEntropy(
+        kept.Layout, SampleGrouping::fromLabels(kept.Labels), all, expected, 1));
+      EXPECT_EQ(c.Scope->Count[c.Index], kept.Values.size());
+      EXPECT_TRUE(sameBits(std::vector<double>{ c.Scope->Entropy[c.Index] },
+                           std::vector<double>{ expected.Neurons.Entropy[0] }));
+      EXPECT_TRUE(sameBits(std::vector<double>{ c.Scope->MutualInformation[c.Index] },
+                           std::vector<double>{ expected.Neurons.MutualInformation[0] }));
+    }
+  }
+}
+
 // The options' own checks: the filter clamps K and AtomThreshold, C++ callers do not.
 TEST(ContinuousEntropyOptionsCheck, NeighbourRankAtomThresholdAndAtomValues)
 {
