@@ -286,6 +286,9 @@ def plot_information_plane(plane, path, layers=None, title=None, size=(1200, 800
     chart.LeftAxisTitleFontSize = 14
     chart.BottomAxisTitleFontSize = 14
     chart.LegendFontSize = 12
+    # A layer's I(T;Y) <= H(T) = I(X;T) (T is a function of X), so no point lies above the
+    # diagonal: the top left corner is free for the legend.
+    chart.LegendLocation = "TopLeft"
     chart.ViewSize = list(size)
     simple.SaveScreenshot(path, chart, ImageResolution=list(size))
     return path

@@ -225,16 +225,11 @@ for g, group in enumerate(groups):
         input_rows.append({"layer_index": index, "layer_name": name,
                            "H_correct": mean(right), "H_wrong": mean(wrong),
                            "n_correct": len(right), "n_wrong": len(wrong)})
-    # Study 2's neuron maps: the first convolution's per-neuron entropy, every channel.
+    # Study 2's neuron maps: the first convolution's per-neuron entropy, every channel
+    # (rendered at the end, see there).
     if maps_rendered is None:
-        for i, row in enumerate(cnnslicer.layer_table(discrete)):
-            if row["layer_type"] == "Conv2d":
-                maps_rendered = row["layer_name"]
-                cnnslicer.render_layer_maps(discrete, row["layer_name"],
-                                            os.path.join(args.out, "neuron_entropy_maps.png"),
-                                            title="%s %s: neuron entropy (bits) of every channel"
-                                            % (args.name, row["layer_name"]))
-                break
+        maps_rendered = next((row["layer_name"] for row in cnnslicer.layer_table(discrete)
+                              if row["layer_type"] == "Conv2d"), None)
     for proxy in (sample, continuous, discrete, reader):
         simple.Delete(proxy)
     log("group %d/%d: %s ... %s" % (g + 1, len(groups), group[0], group[-1]))
@@ -275,30 +270,30 @@ write_csv("dead_channels.csv", [{"layer_name": k, "dead_channels": len(v),
                                  "channels": " ".join(map(str, v))} for k, v in dead_by_layer.items()]
           or [{"layer_name": "", "dead_channels": 0, "channels": ""}])
 summary["dead_channels"] = {k: len(v) for k, v in dead_by_layer.items()}
-render_channel_heatmap(channel_rows, os.path.join(args.out, "channel_heatmap.png"),
-                                 title="%s: entropy of every channel (bits, %d bins)"
-                                 % (args.name, args.bins))
 
 log("figures of studies 1-4")
 titles = {"H_discrete": "H(T), discrete (%d bins)" % args.bins, "I_TY": "I(T;Y) of the layer's values",
           "mean_neuron_H": "mean neuron H", "mean_neuron_I_TY": "mean neuron I(T;Y)"}
 chart(os.path.join(args.out, "through_network_discrete.png"), layers_rows, "layer_index", titles,
       "%s: information through the network (%d test images, final epoch)" % (args.name, args.samples),
-      "layer index (execution order: input ... logits)", "bits")
+      "layer index (execution order: input ... logits)", "bits",
+      tick_names=[r["layer_name"] for r in layers_rows])
 chart(os.path.join(args.out, "through_network_continuous.png"), layers_rows, "layer_index",
       {"H_mix": "H_mix (mixed distribution)", "h_c": "h_c (continuous part)",
        "p_atoms": "p_atoms (probability, not bits)"},
       "%s: continuous entropy with point masses (KDE)" % args.name,
-      "layer index (execution order)", "bits (p_atoms: probability)")
+      "layer index (execution order)", "bits (p_atoms: probability)",
+      tick_names=[r["layer_name"] for r in layers_rows])
 class_series = {k: "H(T|Y=%s)" % k[len("H_class_"):] for k in class_rows[0] if k.startswith("H_class_")}
 class_series["I_TY"] = "I(T;Y)"
 chart(os.path.join(args.out, "classes.png"), class_rows, "layer_index", class_series,
-      "%s: entropy per class and I(T;Y) per layer" % args.name, "layer index (execution order)", "bits")
+      "%s: entropy per class and I(T;Y) per layer" % args.name, "layer index (execution order)", "bits",
+      tick_names=[r["layer_name"] for r in class_rows])
 chart(os.path.join(args.out, "inputs.png"), input_rows, "layer_index",
       {"H_correct": "correctly classified inputs", "H_wrong": "misclassified inputs"},
       "%s: mean sample-scope entropy per layer (%d right, %d wrong)"
       % (args.name, input_rows[0]["n_correct"], input_rows[0]["n_wrong"]),
-      "layer index (execution order)", "bits")
+      "layer index (execution order)", "bits", tick_names=[r["layer_name"] for r in input_rows])
 
 # --- Study 5: training, over the checkpoint series. ------------------------------------
 epoch_samples = args.epoch_samples or args.samples
@@ -326,17 +321,26 @@ wide_h, wide_i = {}, {}
 for row in epoch_rows:
     wide_h.setdefault(row["epoch"], {"epoch": row["epoch"], "accuracy": row["accuracy"]})[row["layer_name"]] = row["H"]
     wide_i.setdefault(row["epoch"], {"epoch": row["epoch"]})[row["layer_name"]] = row["mean_neuron_I_TY"]
-names_in_order = []
+layer_types = {r["layer_name"]: r["layer_type"] for r in layers_rows}
+names_in_order, types = [], {}
 for row in epoch_rows:
     if row["layer_name"] not in names_in_order:
         names_in_order.append(row["layer_name"])
+        types[row["layer_name"]] = layer_types.get(row["layer_name"], "")
+# More than 12 lines are not told apart: a deep net shows the layers that end a block
+# (activations, pooling, linear layers, input and output); epochs.csv has every layer.
+plotted, which = names_in_order, "every layer"
+if len(names_in_order) > 12:
+    plotted = [n for n in names_in_order
+               if not re.match(r"(Conv|BatchNorm|Dropout|Flatten)", types[n])]
+    which = "block-ending layers: %d of %d, all in epochs.csv" % (len(plotted), len(names_in_order))
 chart(os.path.join(args.out, "epochs_entropy.png"), sorted(wide_h.values(), key=lambda r: r["epoch"]),
-      "epoch", {n: n for n in names_in_order},
-      "%s: layer entropy H(T) across training (%d bins, %d images)" % (args.name, args.bins, epoch_samples), "epoch", "bits",
-      size=(1200, 800))
+      "epoch", {n: n for n in plotted},
+      "%s: layer entropy H(T) across training (%d bins, %d images; %s)"
+      % (args.name, args.bins, epoch_samples, which), "epoch", "bits", size=(1200, 800))
 chart(os.path.join(args.out, "epochs_mutual_information.png"),
-      sorted(wide_i.values(), key=lambda r: r["epoch"]), "epoch", {n: n for n in names_in_order},
-      "%s: mean neuron I(T;Y) of each layer across training" % args.name, "epoch", "bits",
+      sorted(wide_i.values(), key=lambda r: r["epoch"]), "epoch", {n: n for n in plotted},
+      "%s: mean neuron I(T;Y) across training (%s)" % (args.name, which), "epoch", "bits",
       size=(1200, 800))
 summary["epochs"] = sorted({r["epoch"]: r["accuracy"] for r in epoch_rows}.items())
 
@@ -348,12 +352,34 @@ for bins, name in ((30, "information_plane"), (2, "information_plane_2bins")):
     rows = cnnslicer.information_plane_table(plane)
     write_csv(name + ".csv", rows)
     cnnslicer.plot_information_plane(plane, os.path.join(args.out, name + ".png"),
-                                     title="%s: information plane, %d bins per neuron, %d epochs"
-                                     % (args.name, bins, len(series)))
+                                     layers=plotted,
+                                     title="%s: information plane, %d bins per neuron, %d epochs (%s)"
+                                     % (args.name, bins, len(series), which))
     plane_summary[bins] = rows
     simple.Delete(plane)
 simple.Delete(reader)
 summary["information_plane"] = plane_summary
+
+# Render views last: after one (a colour-mapped image, the heatmap or the mosaic) has been
+# rendered, ParaView 5.11 draws the tick labels of every later chart view in the same
+# process cut in half. The mosaic's layer is read again on its own for this.
+if maps_rendered is not None:
+    reader = open_reader([final], [maps_rendered])
+    discrete = cnnslicer.discrete_entropy(reader, bins=args.bins)
+    cnnslicer.render_layer_maps(discrete, maps_rendered,
+                                os.path.join(args.out, "neuron_entropy_maps.png"),
+                                title="%s %s: neuron entropy (bits) of every channel"
+                                % (args.name, maps_rendered))
+    simple.Delete(discrete)
+    simple.Delete(reader)
+# The heatmap shows layers with feature maps (C x H x W). A fully connected layer's
+# "channels" are its single neurons (2,048 after the VGG's flatten), which would squeeze
+# every convolutional layer into the first columns; channels.csv has them all.
+maps = {r["layer_name"] for r in layers_rows if str(r["output_shape"]).count(",") >= 2}
+render_channel_heatmap([r for r in channel_rows if r["layer_name"] in maps] or channel_rows,
+                       os.path.join(args.out, "channel_heatmap.png"),
+                       title="%s: entropy of every channel of the layers with feature maps "
+                       "(bits, %d bins)" % (args.name, args.bins))
 
 with open(os.path.join(args.out, "summary.json"), "w") as f:
     json.dump(summary, f, indent=1, default=str)

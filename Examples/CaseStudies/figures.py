@@ -1,5 +1,6 @@
 """ParaView figures of the case studies: line and bar charts of rows of numbers, and the
 channel-entropy heatmap. Every figure has a title, axis titles with units and a legend."""
+import math
 import os
 
 from paraview import simple
@@ -8,8 +9,12 @@ import cnnslicer  # shipped inside the plugin: load the plugin before importing 
 
 
 def chart(path, table_rows, x, series, title, xlabel, ylabel, labels=None, bars=False,
-          size=(1200, 700), y_range=None, markers=True):
-    """A ParaView line (or bar) chart of columns of rows (dicts), saved as a PNG."""
+          size=(1200, 700), y_range=None, markers=True, tick_names=None):
+    """A ParaView line (or bar) chart of columns of rows (dicts), saved as a PNG.
+
+    Whole-number x values (layer index, epoch) get one tick each, named by tick_names
+    (one per row, e.g. layer names) when they fit under the axis; without y_range the
+    y axis leaves room above the data for the legend."""
     from vtkmodules.vtkCommonCore import vtkDoubleArray, vtkStringArray
     from vtkmodules.vtkCommonDataModel import vtkTable
     table = vtkTable()
@@ -48,6 +53,26 @@ def chart(path, table_rows, x, series, title, xlabel, ylabel, labels=None, bars=
     view.LeftAxisTitleFontSize = 14
     view.BottomAxisTitleFontSize = 14
     view.LegendFontSize = 12
+    view.LeftAxisLabelFontSize = 12
+    view.BottomAxisLabelFontSize = 12
+    xs = [float(row[x]) for row in table_rows if row.get(x) not in (None, "")]
+    if xs and all(v == int(v) for v in xs):
+        # A tick per row: ParaView's automatic ticks put labels such as 2.5 between layers.
+        # Names fit at about 9 pixels per character.
+        names = [str(n) for n in tick_names] if tick_names else []
+        fits = names and len(names) == len(xs) and \
+            max(len(n) for n in names) * 9 * len(xs) < 0.85 * size[0]
+        view.BottomAxisUseCustomLabels = 1
+        view.BottomAxisLabels = [item for i, v in enumerate(xs)
+                                 for item in ("%d" % v, names[i] if fits else "%d" % v)]
+    if not y_range:
+        values = [float(row[s]) for row in table_rows for s in series
+                  if row.get(s) not in (None, "") and math.isfinite(float(row[s]))]
+        if values:
+            # The legend (top right, about 18 pixels per series) gets the top of the plot.
+            low, high = min(0.0, min(values)), max(values)
+            legend = min(0.6, max(0.1, (18.0 * len(series) + 20.0) / (size[1] - 130.0)))
+            y_range = (low, high + max(high - low, 1e-9) * legend / (1.0 - legend))
     if y_range:
         view.LeftAxisUseCustomRange = 1
         view.LeftAxisRangeMinimum, view.LeftAxisRangeMaximum = y_range
