@@ -177,7 +177,19 @@ class Report:
         all_runs = runs(os.path.join(self.results, "e2e"), "*.json") + \
             runs(os.path.join(self.results, "scaling"), "*.json")
         one_minute = [r["load_before"][0] for r in all_runs if "load_before" in r]
-        busy = max(one_minute) if one_minute else env["load_start"][0]
+        # Other processes' CPU while each measured process ran, in cores (runs.py records
+        # it); older results have only the load average, which the benchmark's own
+        # 2-thread processes, run back to back, keep near the core count by themselves.
+        others = [r["other_cpu_s"] / r["wall_s"] for r in all_runs
+                  if "other_cpu_s" in r and r.get("wall_s")]
+        if others:
+            busy = max(others) > 0.25
+            busy_text = "other processes used up to %.2f cores while a measured process ran" \
+                % max(others)
+        else:
+            peak = max(one_minute) if one_minute else env["load_start"][0]
+            busy = peak > env["cores"]
+            busy_text = "1-minute load up to %.1f on %d cores" % (peak, env["cores"])
         self.line("- Machine: %s, %d cores, %.1f GB RAM (%.1f GB available at the start), "
                   "Linux %s." % (env["cpu"], env["cores"], env["memory_gb"],
                                  env["memory_available_gb"], env["kernel"]))
@@ -191,14 +203,18 @@ class Report:
                   % (" / ".join("%.2f" % v for v in env["load_start"]),
                      " / ".join("%.2f" % v for v in env.get("load_end", [])),
                      "%.1f-%.1f" % (min(one_minute), max(one_minute)) if one_minute else "?"))
-        if busy > 0.5 * env["cores"]:
+        if others:
+            self.line("- Other processes used %.2f cores at most (median %.2f) while a measured "
+                      "process ran (busy CPU time of all cores from `/proc/stat` minus the "
+                      "process's own)." % (max(others), median(others)))
+        if busy:
             self.line()
-            self.line("> **The machine was busy during this run** (1-minute load up to %.1f on %d "
-                      "cores: other programs were running, listed below). Every process here "
+            self.line("> **The machine was busy during this run** (%s: other programs were "
+                      "running, listed below). Every process here "
                       "competed with them for the cores, so the times are longer and noisier "
                       "than on an idle machine, and ratios between tools measured at different "
                       "moments carry that noise. Re-run `Testing/Benchmarks/run.sh full` on a "
-                      "quiet machine for clean numbers." % (busy, env["cores"]))
+                      "quiet machine for clean numbers." % busy_text)
             self.line()
             self.line("```")
             self.out.extend(env.get("top", []))
@@ -680,6 +696,17 @@ class Report:
             self.line()
         for path in files:
             tool = os.path.basename(path).split("-")[0]
+            status_path = os.path.join(folder, tool + "-status.json")
+            status = load_json(status_path) if os.path.exists(status_path) else {}
+            error = [line for line in status.get("stderr_tail", "").splitlines()
+                     if "Error" in line]
+            if status.get("returncode", 0) != 0 or error:
+                self.line("%s: no profile; the process failed under valgrind (exit code %s%s), "
+                          "so its instruction counts would describe a failed start-up, not the "
+                          "analysis." % (TOOLS.get(tool, tool), status.get("returncode"),
+                                         ": `%s`" % error[-1].strip() if error else ""))
+                self.line()
+                continue
             with open(path) as f:
                 text = f.read()
             total = re.search(r"^([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS", text, re.M)

@@ -3,7 +3,7 @@
 #
 #   Testing/Benchmarks/run.sh [full|quick]
 #
-# full (default, about 30-40 minutes on 2 cores) writes Documentation/performance.md:
+# full (default; 22 minutes on an idle 2-core machine) writes Documentation/performance.md:
 #   1. the whole analysis (load model, capture all layers, discrete entropy at neuron,
 #      channel and layer scope, continuous layer entropy), plugin in pvbatch vs PyTorch
 #      hooks + NumPy + SciPy (Analysis/), LeNet-5 on 10,000 MNIST images and the VGG net on

@@ -63,10 +63,22 @@ def log(message):
     print("[%s] %s" % (time.strftime("%H:%M:%S"), message), flush=True)
 
 
+def busy_cpu_seconds():
+    """CPU seconds all cores spent outside idle and iowait since boot (/proc/stat)."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (sum(fields[:8]) - fields[3] - fields[4]) / float(ticks)
+
+
 def timed_process(command, stdout_path, timeout=7200, env=None):
     """Runs `command` under /usr/bin/time -v. Returns wall clock and maximum RSS (the
-    largest of the process and its children), the exit code and the stderr tail."""
+    largest of the process and its children), the exit code, the stderr tail, and the CPU
+    time other processes used meanwhile (busy time of all cores minus the process's own),
+    which tells whether the machine was quiet better than the load average: that one
+    still carries the previous measurement's threads for a minute."""
     load = load_average()
+    busy_before = busy_cpu_seconds()
     began = time.time()
     with open(stdout_path, "w") as out:
         process = subprocess.run(["/usr/bin/time", "-v"] + command, stdout=out,
@@ -81,6 +93,7 @@ def timed_process(command, stdout_path, timeout=7200, env=None):
     system = re.search(r"System time \(seconds\): ([\d.]+)", text)
     if user and system:
         record["cpu_s"] = float(user.group(1)) + float(system.group(1))
+        record["other_cpu_s"] = max(0.0, busy_cpu_seconds() - busy_before - record["cpu_s"])
     if wall and rss:
         parts = [float(p) for p in wall.group(1).split(":")]
         seconds = 0.0
@@ -289,7 +302,13 @@ class Runner:
             out = os.path.join(folder, tool + ".callgrind")
             command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out + ".%p"]
             command += self.analysis_command(tool, "lenet5", samples, 1, "", None)
-            subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            process = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     text=True)
+            # A profile of a process that failed under valgrind (SciPy 1.10's Boost ufuncs
+            # do not initialise under it) would show a start-up, not the analysis.
+            with open(os.path.join(folder, tool + "-status.json"), "w") as f:
+                json.dump({"returncode": process.returncode,
+                           "stderr_tail": process.stderr[-1500:]}, f, indent=1)
             # The main process's file is the largest (pvbatch also starts MPI's orted).
             files = sorted((f for f in os.listdir(folder) if f.startswith(tool + ".callgrind.")),
                            key=lambda f: os.path.getsize(os.path.join(folder, f)))
