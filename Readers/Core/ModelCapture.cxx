@@ -245,6 +245,12 @@ private:
       // The callee's graph takes the arguments only, not the function constant.
       call->removeInput(0);
     }
+    // inlineCallTo destroys the call node, and a node made later may get its address:
+    // its entries must not survive to give that node the caller's path and receiver (a
+    // Conv2d's inlined self._conv_forward then looked like a second call of the layer,
+    // "features.7#1", in one of the 11 VGG checkpoints the case study read).
+    this->NodePaths.erase(call);
+    this->NodeReceivers.erase(call);
     // Pass the callee's own graph: the optimized graph would already have its children
     // inlined and hide them from the walk.
     const std::vector<jit::Value*> outputs = jit::inlineCallTo(call, callee, callee->graph().get());
@@ -270,8 +276,8 @@ private:
   /// Records which module's body @p node (and the nodes of its blocks) came from.
   void MarkInlined(jit::Node* node, const std::string& path, jit::Value* receiver)
   {
-    this->NodePaths.emplace(node, path);
-    this->NodeReceivers.emplace(node, receiver);
+    this->NodePaths.insert_or_assign(node, path);
+    this->NodeReceivers.insert_or_assign(node, receiver);
     for (jit::Block* block : node->blocks())
     {
       for (jit::Node* inner : block->nodes())
