@@ -10,7 +10,7 @@
 # Needs the built plugin and cnnslicer-train (Testing/run-tests.sh or Examples/quickstart.sh
 # build them; CNNSLICER_BUILD_DIR, default build/). The trained checkpoints come from
 # CNNSLICER_TRAINED (default ../trained beside the checkout); missing ones are trained first
-# with Examples/Training/train_case_study_models.sh (MNIST about 1 min per model; the CIFAR-10 VGG took 78 min on a busy 2-core machine).
+# with Examples/Training/train_case_study_models.sh (MNIST about 1 min per model; the CIFAR-10 VGG, 10 epochs, 34m54s on a busy 2-core machine).
 # Real data: ../shared/datasets (CNNSLICER_SHARED_DATASETS). CNNSLICER_CASE_STUDY_EPOCHS
 # (e.g. 0,2,4,8,15) limits the training study to those checkpoints (default: all).
 set -euo pipefail
