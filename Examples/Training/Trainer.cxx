@@ -2,6 +2,7 @@
 #include "Trainer.h"
 
 #include "DatasetError.h"
+#include "TorchScriptArchive.h"
 #include "TrainerTorch.h"
 
 #include <ATen/Parallel.h>
@@ -190,6 +191,17 @@ public:
     {
       throw TrainingError("model file '" + path + "' does not exist or cannot be read");
     }
+    // jit::load allocates every tensor the archive declares and runs its code: as the
+    // reader does, refuse a file that is no TorchScript archive, or declares more tensors
+    // than the default model memory limit, from its zip directory alone.
+    try
+    {
+      checkTorchScriptArchive(path, DefaultModelMemoryLimitBytes);
+    }
+    catch (const DatasetError& e)
+    {
+      throw TrainingError(e.what());
+    }
     jit::ExtraFilesMap extra{ { MetadataFileName, "" } };
     try
     {
@@ -198,7 +210,7 @@ public:
     catch (const c10::Error& e)
     {
       throw TrainingError("'" + path + "' is not a TorchScript archive (" +
-                          firstLine(e.what_without_backtrace()) +
+                          describeTorchScriptLoadFailure(e.what_without_backtrace()) +
                           "); export the architecture with Examples/Models/export_models.py or "
                           "torch.jit.save(torch.jit.script(model))");
     }

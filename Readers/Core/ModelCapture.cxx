@@ -34,24 +34,6 @@ std::string firstLine(const std::string& text)
 }
 
 /**
- * Why jit::load refused a file, in the user's terms. An archive whose data.pkl holds a
- * value that is no module (an int, a dict) makes LibTorch 1.13 fail an internal assertion
- * ("isObject() INTERNAL ASSERT FAILED ... Expected Object but got Int") whose text asks
- * for a PyTorch bug report; the file is simply not a saved module.
- */
-std::string loadFailure(const std::string& text)
-{
-  const std::string marker = "Expected Object but got ";
-  const std::size_t at = text.find(marker);
-  if (text.find("INTERNAL ASSERT FAILED") != std::string::npos && at != std::string::npos)
-  {
-    return "its data.pkl holds a value of type " + firstLine(text.substr(at + marker.size())) +
-           ", not a module";
-  }
-  return firstLine(text);
-}
-
-/**
  * The sentence that says what went wrong in a TorchScript interpreter error: its last
  * "RuntimeError: ..." line (the rest is a traceback of the serialized code).
  */
@@ -531,7 +513,8 @@ ModelCapture::ModelCapture(const std::string& path,
   catch (const c10::Error& e)
   {
     throw CaptureError(
-      "'" + path + "' is not a TorchScript archive (" + loadFailure(e.what_without_backtrace()) +
+      "'" + path + "' is not a TorchScript archive (" +
+      describeTorchScriptLoadFailure(e.what_without_backtrace()) +
       "); save the model with torch.jit.save(torch.jit.script(model)) or torch.jit.trace");
   }
   catch (const std::exception& e)

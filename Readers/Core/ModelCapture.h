@@ -7,6 +7,8 @@
  */
 #pragma once
 
+#include "TorchScriptArchive.h"
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -24,9 +26,6 @@ struct Module;
 
 namespace cnnslicer
 {
-
-/// The tensors a model may declare unless told otherwise (the reader's MemoryLimit default).
-inline constexpr std::uint64_t DefaultModelMemoryLimitBytes = std::uint64_t(8) << 30;
 
 /// What a model file or a forward pass did wrong, as a one-line message for the user.
 class CaptureError : public std::runtime_error

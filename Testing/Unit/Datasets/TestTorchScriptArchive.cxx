@@ -215,6 +215,20 @@ TEST(TorchScriptArchive, FormatsByteSizesForMessages)
 }
 
 // The model shipped in Examples/Data, written by torch.jit.save: ten parameter tensors.
+TEST(TorchScriptArchive, DescribesLibTorchLoadFailuresInOneLine)
+{
+  // LibTorch 1.13's text for a data.pkl that holds an int (two lines, asking for a bug
+  // report) becomes the reason; any other message keeps its first line.
+  EXPECT_EQ(describeTorchScriptLoadFailure(
+              "isObject() INTERNAL ASSERT FAILED at \"./aten/src/ATen/core/ivalue_inl.h\":120, "
+              "please report a bug to PyTorch. Expected Object but got Int\nException raised "
+              "from toObject"),
+            "its data.pkl holds a value of type Int, not a module");
+  EXPECT_EQ(describeTorchScriptLoadFailure("PytorchStreamReader failed\nframe #0"),
+            "PytorchStreamReader failed");
+  EXPECT_EQ(describeTorchScriptLoadFailure("one line"), "one line");
+}
+
 TEST(TorchScriptArchive, ReadsTheShippedTorchScriptExport)
 {
   const std::string path =
