@@ -284,7 +284,9 @@ chart(os.path.join(args.out, "through_network_continuous.png"), layers_rows, "la
       "%s: continuous entropy with point masses (KDE)" % args.name,
       "layer index (execution order)", "bits (p_atoms: probability)",
       tick_names=[r["layer_name"] for r in layers_rows])
-class_series = {k: "H(T|Y=%s)" % k[len("H_class_"):] for k in class_rows[0] if k.startswith("H_class_")}
+# ParaView's chart legend drops the character "|": "H(T|Y=0)" showed as "H(T Y=0)".
+class_series = {k: "H(T) in class %s" % k[len("H_class_"):] for k in class_rows[0]
+                if k.startswith("H_class_")}
 class_series["I_TY"] = "I(T;Y)"
 chart(os.path.join(args.out, "classes.png"), class_rows, "layer_index", class_series,
       "%s: entropy per class and I(T;Y) per layer" % args.name, "layer index (execution order)", "bits",
