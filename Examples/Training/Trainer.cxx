@@ -2,6 +2,7 @@
 #include "Trainer.h"
 
 #include "DatasetError.h"
+#include "LibTorchMessages.h"
 #include "TorchScriptArchive.h"
 #include "TrainerTorch.h"
 
@@ -38,22 +39,6 @@ using Json = nlohmann::ordered_json;
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* MetadataFileName = "cnnslicer.json";
-
-/// First line of a (multi-line, stack-trace laden) LibTorch error message.
-std::string firstLine(const std::string& text)
-{
-  const std::size_t end = text.find('\n');
-  return end == std::string::npos ? text : text.substr(0, end);
-}
-
-/// The sentence that says what went wrong in a TorchScript interpreter error: its last
-/// "...Error: ..." line (the rest is a traceback of the serialized code).
-std::string interpreterMessage(const std::string& text)
-{
-  const std::string marker = "Error: ";
-  const std::size_t at = text.rfind(marker);
-  return firstLine(at == std::string::npos ? text : text.substr(at + marker.size()));
-}
 
 double secondsSince(Clock::time_point start)
 {

@@ -2,6 +2,7 @@
 #include "ModelCapture.h"
 
 #include "DatasetError.h"
+#include "LibTorchMessages.h"
 #include "TorchScriptArchive.h"
 
 #include <ATen/Parallel.h>
@@ -25,28 +26,6 @@ namespace
 {
 
 namespace jit = torch::jit;
-
-/// First line of a (multi-line, stack-trace laden) LibTorch error message.
-std::string firstLine(const std::string& text)
-{
-  const std::size_t end = text.find('\n');
-  return end == std::string::npos ? text : text.substr(0, end);
-}
-
-/**
- * The sentence that says what went wrong in a TorchScript interpreter error: its last
- * "RuntimeError: ..." line (the rest is a traceback of the serialized code).
- */
-std::string interpreterMessage(const std::string& text)
-{
-  const std::string marker = "Error: ";
-  const std::size_t at = text.rfind(marker);
-  if (at == std::string::npos)
-  {
-    return firstLine(text);
-  }
-  return firstLine(text.substr(at + marker.size()));
-}
 
 /// "__torch__.torch.nn.modules.conv.Conv2d" -> "Conv2d"; "___torch_mangle_3.Net" -> "Net".
 std::string shortTypeName(const c10::ClassTypePtr& type)

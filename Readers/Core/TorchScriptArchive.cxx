@@ -423,20 +423,6 @@ TorchScriptArchiveInfo inspectTorchScriptArchive(const std::string& path)
   return info;
 }
 
-std::string describeTorchScriptLoadFailure(const std::string& libtorchMessage)
-{
-  const auto firstLine = [](const std::string& text) { return text.substr(0, text.find('\n')); };
-  const std::string marker = "Expected Object but got ";
-  const std::size_t at = libtorchMessage.find(marker);
-  if (libtorchMessage.find("INTERNAL ASSERT FAILED") != std::string::npos &&
-      at != std::string::npos)
-  {
-    return "its data.pkl holds a value of type " +
-           firstLine(libtorchMessage.substr(at + marker.size())) + ", not a module";
-  }
-  return firstLine(libtorchMessage);
-}
-
 TorchScriptArchiveInfo checkTorchScriptArchive(const std::string& path,
                                                std::uint64_t memoryLimitBytes)
 {

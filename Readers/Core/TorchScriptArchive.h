@@ -65,15 +65,6 @@ TorchScriptArchiveInfo checkTorchScriptArchive(const std::string& path,
 /// The tensors a model may declare unless told otherwise (the reader's MemoryLimit default).
 inline constexpr std::uint64_t DefaultModelMemoryLimitBytes = std::uint64_t(8) << 30;
 
-/**
- * Why torch::jit::load refused an archive that passed checkTorchScriptArchive(), from
- * LibTorch's message: its first line, except for an archive whose data.pkl holds a value
- * that is no module, where LibTorch 1.13 fails an internal assertion ("isObject() INTERNAL
- * ASSERT FAILED ... Expected Object but got Int") whose text asks for a PyTorch bug
- * report; that becomes "its data.pkl holds a value of type Int, not a module".
- */
-std::string describeTorchScriptLoadFailure(const std::string& libtorchMessage);
-
 /// @p bytes for messages: "12.3 GB", "8 GB", "512 MB", "3 KB" (units of 1024).
 std::string formatByteSize(std::uint64_t bytes);
 

@@ -2,6 +2,7 @@
 // test itself, the project's shipped model, and every way an archive is refused before
 // LibTorch would load it.
 #include "DatasetTestUtilities.h"
+#include "LibTorchMessages.h"
 #include "TorchScriptArchive.h"
 
 #include <gtest/gtest.h>
