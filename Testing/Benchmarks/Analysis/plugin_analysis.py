@@ -22,6 +22,8 @@ removed (what ParaView would do without it).
 import argparse
 import gc
 import json
+import os
+import sys
 import time
 
 start = time.perf_counter()
@@ -30,15 +32,9 @@ import numpy as np  # noqa: E402
 from paraview import simple  # noqa: E402
 from vtkmodules.util.numpy_support import vtk_to_numpy  # noqa: E402
 
-
-def resident_megabytes():
-    """This process's resident set size now (VmRSS of /proc/self/status), in MB: the
-    libraries' footprint before any data, subtracted from the peak in the report."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
-    return float("nan")
+# pvbatch does not put the script's folder on the module path.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from process_memory import resident_megabytes  # noqa: E402
 
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

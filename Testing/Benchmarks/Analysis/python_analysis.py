@@ -52,22 +52,13 @@ import torch  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
                                 "Examples", "Models"))
 import cnn_models  # noqa: E402
+from process_memory import resident_megabytes  # noqa: E402
 
 BINS = 64
 ATOM_THRESHOLD = 0.001
 MAXIMUM_POOLED = 1_000_000
 # Values per chunk of the discrete pass: the float64 and int64 temporaries stay ~64 MB.
 CHUNK_VALUES = 1 << 23
-
-
-def resident_megabytes():
-    """This process's resident set size now (VmRSS of /proc/self/status), in MB: the
-    libraries' footprint before any data, subtracted from the peak in the report."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
-    return float("nan")
 
 
 def parse_args():
