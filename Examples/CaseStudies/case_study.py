@@ -324,17 +324,16 @@ for row in epoch_rows:
     wide_h.setdefault(row["epoch"], {"epoch": row["epoch"], "accuracy": row["accuracy"]})[row["layer_name"]] = row["H"]
     wide_i.setdefault(row["epoch"], {"epoch": row["epoch"]})[row["layer_name"]] = row["mean_neuron_I_TY"]
 layer_types = {r["layer_name"]: r["layer_type"] for r in layers_rows}
-names_in_order, types = [], {}
+names_in_order = []
 for row in epoch_rows:
     if row["layer_name"] not in names_in_order:
         names_in_order.append(row["layer_name"])
-        types[row["layer_name"]] = layer_types.get(row["layer_name"], "")
 # More than 12 lines are not told apart: a deep net shows the layers that end a block
 # (activations, pooling, linear layers, input and output); epochs.csv has every layer.
 plotted, which = names_in_order, "every layer"
 if len(names_in_order) > 12:
     plotted = [n for n in names_in_order
-               if not re.match(r"(Conv|BatchNorm|Dropout|Flatten)", types[n])]
+               if not re.match(r"(Conv|BatchNorm|Dropout|Flatten)", layer_types.get(n, ""))]
     which = "block-ending layers: %d of %d, all in epochs.csv" % (len(plotted), len(names_in_order))
 chart(os.path.join(args.out, "epochs_entropy.png"), sorted(wide_h.values(), key=lambda r: r["epoch"]),
       "epoch", {n: n for n in plotted},

@@ -53,8 +53,6 @@ def chart(path, table_rows, x, series, title, xlabel, ylabel, labels=None, bars=
     view.LeftAxisTitleFontSize = 14
     view.BottomAxisTitleFontSize = 14
     view.LegendFontSize = 12
-    view.LeftAxisLabelFontSize = 12
-    view.BottomAxisLabelFontSize = 12
     xs = [float(row[x]) for row in table_rows if row.get(x) not in (None, "")]
     if xs and all(v == int(v) for v in xs):
         # A tick per row: ParaView's automatic ticks put labels such as 2.5 between layers.
