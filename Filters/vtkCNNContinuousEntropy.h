@@ -1,7 +1,7 @@
 /**
  * @class vtkCNNContinuousEntropy
  * @brief "CNN Entropy (Continuous)": differential entropy of CNN activations with
- * point masses separated (DESIGN.md 3.2).
+ * point masses separated (Documentation/entropy.md, "Continuous entropy").
  *
  * Estimators: Gaussian, kernel density (Silverman bandwidth, binned FFT; the 1-D
  * default), Kozachenko-Leonenko k-NN and Vasicek m-spacing. Values that repeat exactly

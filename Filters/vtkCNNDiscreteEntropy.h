@@ -1,7 +1,7 @@
 /**
  * @class vtkCNNDiscreteEntropy
  * @brief "CNN Entropy (Discrete)": Shannon entropy of equal-width histograms of CNN
- * activations at neuron, channel and layer scope (DESIGN.md 3.1).
+ * activations at neuron, channel and layer scope (Documentation/entropy.md, "Discrete entropy").
  *
  * Values are binned into NumberOfBins bins over a range that is the layer's min/max over
  * the selected samples (default), each channel's min/max, or a fixed range; the same

@@ -7,7 +7,7 @@
  * CNN Activations Reader writes it, vtkMultiBlockDataSet, vtkPartitionedDataSet) of
  * them, with a multi-component point array whose component n is sample n (the
  * "input array to process", `activation` by default). Each image is one layer; its Z
- * slices are channels (DESIGN.md section 2).
+ * slices are channels (Documentation/design.md section 2.2).
  *
  * Outputs:
  * - port 0: the input structure with per-neuron point arrays added (`entropy`, and with

@@ -1,8 +1,9 @@
 /**
  * @class vtkCNNInformationPlane
  * @brief "CNN Information Plane": I(X;T) and I(T;Y) of every layer at every checkpoint
- * (DESIGN.md 3.1 and 4), after Shwartz-Ziv & Tishby, "Opening the Black Box of Deep
- * Neural Networks via Information" (2017).
+ * (Documentation/entropy.md, "Information plane"; its tables: Documentation/design.md
+ * section 2.10), after Shwartz-Ziv & Tishby, "Opening the Black Box of Deep Neural
+ * Networks via Information" (2017).
  *
  * T is a layer's whole representation of one input: every neuron's activation binned
  * into NumberOfBins equal-width bins over the layer's range (or a fixed range), the

@@ -1,7 +1,7 @@
 /**
  * @class vtkCNNSampleEntropy
- * @brief "CNN Sample Entropy": the entropy of each input's activations (DESIGN.md 3,
- * sample scope), e.g. to compare correctly and wrongly classified images.
+ * @brief "CNN Sample Entropy": the entropy of each input's activations (the sample
+ * scope of Documentation/entropy.md), e.g. to compare correctly and wrongly classified images.
  *
  * For every selected sample n and layer: the Shannon entropy of the histogram of that
  * sample's H x W feature map of each channel (port 1, one row per layer, sample and

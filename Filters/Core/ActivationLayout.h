@@ -13,7 +13,7 @@ namespace cnnslicer
 {
 
 /**
- * @brief View of one layer's activation volume (DESIGN.md section 2).
+ * @brief View of one layer's activation volume (Documentation/design.md section 2.2).
  *
  * Values are point-major: value of sample n at point p is Values[p * NumberOfSamples + n]
  * (a VTK array with one component per sample). Points are ordered x fastest, then y, then

@@ -256,7 +256,7 @@ double kernelDensityEntropy(const float* values, std::size_t n, bool sorted)
   // Binned KDE (as KDEpy's FFTKDE): linear binning onto a grid of spacing h/32, the
   // Gaussian kernel sampled to +-8 h, FFT convolution, linear interpolation back to the
   // data. Both binning and interpolation err by O((delta/h)^2) ~ 1e-4 relative in f,
-  // i.e. ~1e-4 bits in the entropy, inside the 1e-3-bit budget of DESIGN.md 3.2.
+  // i.e. ~1e-4 bits in the entropy, inside the 1e-3-bit budget of Documentation/entropy.md.
   constexpr double PointsPerBandwidth = 32.0;
   constexpr double KernelReach = 8.0;
   constexpr std::size_t MaximumGrid = std::size_t(1) << 22;
@@ -410,7 +410,7 @@ double differentialEntropy(const ContinuousEntropyOptions& options,
 
 double mixtureEntropy(double atomTerm, double pc, double hc)
 {
-  // H_mix = -sum_j p_j log p_j - p_c log p_c + p_c h_c (DESIGN.md 3.2).
+  // H_mix = -sum_j p_j log p_j - p_c log p_c + p_c h_c (Documentation/entropy.md, "Point masses").
   return pc > 0.0 ? atomTerm - pc * std::log(pc) + pc * hc : atomTerm;
 }
 

@@ -1,7 +1,7 @@
 /**
  * @file ContinuousEntropy.h
  * @brief Differential entropy estimators and the mixed (atoms + continuous) model of
- * DESIGN.md section 3.2.
+ * Documentation/entropy.md, "Continuous entropy".
  */
 #pragma once
 

@@ -1,6 +1,6 @@
 /**
  * @file DiscreteEntropy.h
- * @brief Shannon entropy of equal-width histograms (DESIGN.md section 3.1).
+ * @brief Shannon entropy of equal-width histograms (Documentation/entropy.md, "Discrete entropy").
  */
 #pragma once
 
@@ -75,7 +75,7 @@ private:
  */
 double entropyFromCounts(const std::uint64_t* counts, std::size_t bins, EntropyUnit unit);
 
-/// How the histogram range [lo, hi] is chosen (DESIGN.md 3.1).
+/// How the histogram range [lo, hi] is chosen (Documentation/entropy.md, "Discrete entropy").
 enum class RangeMode
 {
   /// min/max over all selected samples of the layer (default; comparable across channels).
@@ -143,8 +143,8 @@ std::vector<ValueRange> channelRanges(const ActivationLayout<T>& layout,
                                       int threads = 0);
 
 /**
- * @brief Sample scope (DESIGN.md 3): entropy of one sample's feature map of channel c
- * (its H x W values), for every sample and channel.
+ * @brief Sample scope (Documentation/entropy.md, "The data"): entropy of one sample's
+ * feature map of channel c (its H x W values), for every sample and channel.
  *
  * Result entry [c * N + n] is sample n, channel c. Ranges follow options.Range as for
  * the other scopes. Samples excluded by @p grouping give NaN.

@@ -2,7 +2,7 @@
  * @file EntropyTypes.h
  * @brief Units, options and result records shared by the entropy estimators.
  *
- * Plain C++17, no VTK: the numerical core of CNNSlicer (DESIGN.md section 3).
+ * Plain C++17, no VTK: the numerical core of CNNSlicer (Documentation/entropy.md).
  */
 #pragma once
 
@@ -56,7 +56,7 @@ struct ScopeEntropy
   /// NaN and +-Inf observations that were excluded.
   std::vector<std::uint64_t> NonFinite;
 
-  // Continuous estimators only (DESIGN.md 3.2, point masses):
+  // Continuous estimators only (Documentation/entropy.md, "Point masses"):
   /// Probability mass of the atoms, p_atoms = 1 - p_c.
   std::vector<double> AtomProbability;
   /// Differential entropy h_c of the continuous part (NaN when undefined).

@@ -1,7 +1,7 @@
 /**
  * @file RepresentationEntropy.h
  * @brief Entropy of a layer's whole representation T (the binned activation pattern of
- * each input), for the information plane (DESIGN.md 3.1).
+ * each input), for the information plane (Documentation/entropy.md, "Information plane").
  */
 #pragma once
 

@@ -2,7 +2,7 @@
  * @file VectorEntropy.h
  * @brief Differential entropy of vector observations: multivariate Gaussian with
  * Ledoit-Wolf shrinkage, Kozachenko-Leonenko k-NN with a k-d tree, and the
- * channel-vector and layer-vector scopes of DESIGN.md 3.2.
+ * channel-vector and layer-vector scopes (Documentation/entropy.md, "Vector scopes").
  */
 #pragma once
 
@@ -54,7 +54,7 @@ double nearestNeighborEntropyMultivariate(const ObservationMatrix& x, int k, int
 /// Rows projected on the top @p components principal components (centred data).
 ObservationMatrix projectOnPrincipalComponents(const ObservationMatrix& x, std::size_t components);
 
-/// Which vectors are observations (DESIGN.md 3.2).
+/// Which vectors are observations (Documentation/entropy.md, "Vector scopes").
 enum class VectorScope
 {
   /// Each sample's H x W map of channel c is one observation: one result per channel.
