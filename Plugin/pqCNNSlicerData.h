@@ -15,7 +15,7 @@
 class vtkSMSourceProxy;
 class vtkTable;
 
-/// One captured layer of the CNN Activations Reader's output (DESIGN.md section 2).
+/// One captured layer of the CNN Activations Reader's output (Documentation/design.md section 2).
 struct pqCNNSlicerLayer
 {
   /// Position in the reader's vtkPartitionedDataSetCollection (0 = input).

@@ -70,7 +70,8 @@ std::vector<std::string> AssemblyPath(const std::string& layerName)
 
 /**
  * Fills the range cache of @p array from what @p writer saw while writing, so that
- * ParaView's data-information pass does not read the data again (TOOLCHAIN.md).
+ * ParaView's data-information pass does not read the data again (it would otherwise compute
+ * every component's range itself; Documentation/design.md section 7).
  */
 void SetRangeCache(vtkFloatArray* array,
                    const cnnslicer::ActivationVolumeWriter& writer,

@@ -1,7 +1,7 @@
 /**
  * @class vtkCNNActivationCollectionBuilder
  * @brief Runs a captured model over samples in batches and builds the CNN Activations
- * Reader's data model (DESIGN.md section 2) from what it captures.
+ * Reader's data model (Documentation/design.md section 2) from what it captures.
  *
  * Shared by vtkCNNActivationReader (samples from a dataset file) and the in-situ probe
  * (Readers/InSitu: a probe batch of a training loop), so that both give the same

@@ -1,7 +1,7 @@
 /**
  * @class vtkCNNFeatureMapMosaic
  * @brief "CNN Feature Map Mosaic": lays every channel of an activation volume out as a flat
- * grid of H x W tiles, so that a whole layer shows at once (DESIGN.md section 5).
+ * grid of H x W tiles, so that a whole layer shows at once (Documentation/mosaic.md).
  *
  * Input: a vtkImageData activation volume (extent [0,W-1] x [0,H-1] x [0,C-1], Z =
  * channel) or a composite dataset of them (the CNN Activations Reader's

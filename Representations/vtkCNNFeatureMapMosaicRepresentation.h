@@ -1,7 +1,7 @@
 /**
  * @class vtkCNNFeatureMapMosaicRepresentation
  * @brief The "Feature Map Mosaic" representation: every channel of a layer as a grid of
- * H x W tiles, coloured like any ParaView surface (DESIGN.md section 5).
+ * H x W tiles, coloured like any ParaView surface (Documentation/mosaic.md).
  *
  * A vtkGeometryRepresentationWithFaces (the Surface representation's class) whose input first goes
  * through vtkCNNFeatureMapMosaic, so that colouring by an array and component, lookup tables,

@@ -1,6 +1,7 @@
 /**
  * @file ActivationVolume.h
- * @brief Lays batches of one layer's outputs out as an activation volume (DESIGN.md 2).
+ * @brief Lays batches of one layer's outputs out as an activation volume
+ * (Documentation/design.md section 2.2).
  */
 #pragma once
 

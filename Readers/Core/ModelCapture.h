@@ -1,6 +1,7 @@
 /**
  * @file ModelCapture.h
- * @brief Runs a TorchScript model and captures the output of every layer (DESIGN.md 2).
+ * @brief Runs a TorchScript model and captures the output of every layer
+ * (Documentation/design.md section 2.1; how: Documentation/reader.md, "Capture").
  *
  * No LibTorch type appears here: the implementation (ModelCapture.cxx) is the only
  * translation unit that includes torch, which costs ~25 s and ~900 MB to compile.

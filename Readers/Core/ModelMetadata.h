@@ -1,6 +1,7 @@
 /**
  * @file ModelMetadata.h
- * @brief The `cnnslicer.json` file that travels inside a TorchScript archive (DESIGN.md 2).
+ * @brief The `cnnslicer.json` file that travels inside a TorchScript archive
+ * (Documentation/design.md section 2.7).
  */
 #pragma once
 

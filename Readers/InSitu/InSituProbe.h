@@ -6,9 +6,9 @@
  * probe() every K steps with the model and a fixed probe batch, and finalize() at the end
  * (or lets the destructor do it). Each probe captures every layer's output with the
  * reader's capture (cnnslicer::ModelCapture) and builds the reader's data model
- * (vtkCNNActivationCollectionBuilder, DESIGN.md section 2), so a Catalyst script runs the
- * same filters on it as pvpython runs on a checkpoint. The data goes to Catalyst as the
- * input named by InSituOptions::Channel ("activations") with time = step.
+ * (vtkCNNActivationCollectionBuilder, Documentation/design.md section 2), so a Catalyst
+ * script runs the same filters on it as pvpython runs on a checkpoint. The data goes to
+ * Catalyst as the input named by InSituOptions::Channel ("activations") with time = step.
  *
  * The probe does not change training: the forward pass runs in inference mode (no
  * gradient is recorded), every module in evaluation mode (BatchNorm statistics stay,

@@ -1,7 +1,7 @@
 /**
  * @file MosaicLayout.h
  * @brief Where each channel's tile goes when a layer's feature maps are laid out as a grid
- * (the Feature Map Mosaic, DESIGN.md section 5).
+ * (the Feature Map Mosaic, Documentation/mosaic.md, "Layout").
  */
 #pragma once
 
