@@ -24,8 +24,8 @@ class pqCNNSlicerPanel;
 
 /**
  * @class pqCNNSlicerPanel
- * @brief The "CNN Slicer" dock panel (DESIGN.md section 5): drives ParaView's own views
- * through the CNN Activations Reader and the entropy filters.
+ * @brief The "CNN Slicer" dock panel (Documentation/design.md section 4.3): drives
+ * ParaView's own views through the CNN Activations Reader and the entropy filters.
  *
  * - Follows the active CNN Activations Reader (or the reader above the active filter), or the
  *   one picked in its combo box.

@@ -1,7 +1,7 @@
 /**
  * @class vtkCNNActivationReader
  * @brief "CNN Activations Reader": runs a TorchScript CNN on a dataset and outputs every
- * layer's activations as activation volumes (DESIGN.md section 2).
+ * layer's activations as activation volumes (Documentation/design.md section 2).
  *
  * Port 0 is a vtkPartitionedDataSetCollection with one vtkImageData per layer, in
  * execution order ("input", every leaf-module call, "logits"), and a vtkDataAssembly
