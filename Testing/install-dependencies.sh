@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages CNNSlicer needs to build, test and run, skipping
-# those already present. Needs root or sudo. See TOOLCHAIN notes in the README.
+# those already present. Needs root or sudo. Platform notes: Documentation/design.md section 7.
 set -euo pipefail
 
 packages=(

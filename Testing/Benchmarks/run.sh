@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CNNSlicer performance report (issue 7), one command, not part of CI:
+# CNNSlicer performance report (Documentation/performance.md), one command, not part of CI:
 #
 #   Testing/Benchmarks/run.sh [full|quick]
 #

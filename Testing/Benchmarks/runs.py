@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Runs every measurement of the performance report (issue 7) and stores the raw results;
+"""Runs every measurement of the performance report and stores the raw results;
 report.py turns them into Documentation/performance.md. Called by run.sh, which builds
 the programs and prepares the models and data first:
 

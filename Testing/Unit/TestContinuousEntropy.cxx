@@ -2,7 +2,8 @@
  * @file TestContinuousEntropy.cxx
  * @brief Independent checks of the one-dimensional differential entropy estimators, the
  * mixed (atoms + continuous) model and the layer driver against closed forms and hand
- * computations (DESIGN.md 3.2 and 3.3).
+ * computations (Documentation/entropy.md, "Continuous entropy"; Documentation/design.md
+ * section 3.5).
  *
  * Expected values come from the mathematics, never from the implementation. Random data
  * use std::mt19937_64 with fixed seeds and distributions written here (inverse CDF,
@@ -250,7 +251,7 @@ TEST(ContinuousClosedForm, SortedFlagAndDispatchGiveTheSameNumber)
 
 TEST(ContinuousKde, FftMatchesExactSumWithinOneMillibit)
 {
-  // DESIGN.md 3.2: the binned FFT evaluation must be within 1e-3 bits of the exact O(n^2)
+  // Documentation/entropy.md: the binned FFT evaluation is within 1e-3 bits of the exact O(n^2)
   // resubstitution sum. n = 2000-5000 on a light-tailed, a bimodal, a skewed and a
   // heavy-tailed (Student t, 3 dof: extreme outliers stretch the grid) distribution, plus
   // a narrow cloud far from 0 (float rounding makes ties).
@@ -324,7 +325,7 @@ TEST(ContinuousKde, SilvermanQuartileBranch)
 TEST(ContinuousKde, SilvermanSigmaBranchUsesSampleStandardDeviation)
 {
   // n = 10: five -1 and five +1. Q1 = -1, Q3 = 1 (IQR/1.34 = 1.49); the sample standard
-  // deviation (n - 1 in the denominator, as R's bw.nrd0 whose formula DESIGN.md uses) is
+  // deviation (n - 1 in the denominator, as R's bw.nrd0 whose formula entropy.md uses) is
   // sqrt(10/9) = 1.0541, so h = 0.9 * sqrt(10/9) * 10^(-0.2) = 0.59858. (With n in the
   // denominator it would be 0.56787, 5% smaller.)
   const std::vector<float> x{ -1, 1, -1, 1, -1, 1, -1, 1, -1, 1 };
@@ -627,8 +628,8 @@ TEST(ContinuousAtoms, ThresholdNeedsRepeatsAtTheGivenShare)
 
 TEST(ContinuousDegenerate, TooFewDistinctValuesGiveNaN)
 {
-  // DESIGN.md 3.2: fewer than k+1 distinct values for k-NN, fewer than 2 for the others,
-  // give NaN.
+  // Documentation/entropy.md: fewer than k+1 distinct values for k-NN, fewer than 2 for
+  // the others, give NaN.
   const std::vector<float> empty;
   const std::vector<float> one{ 1.5f };
   const std::vector<float> equal(100, 2.25f);

@@ -1,4 +1,5 @@
-// Discrete (histogram) entropy against hand-computed cases, DESIGN.md 3.1 and 3.3.
+// Discrete (histogram) entropy against hand-computed cases: Documentation/entropy.md,
+// "Discrete entropy", and the traps of Documentation/design.md section 3.5.
 #include "DiscreteEntropy.h"
 
 #include <gtest/gtest.h>

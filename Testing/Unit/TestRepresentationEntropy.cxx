@@ -1,4 +1,4 @@
-// Layer representation entropy for the information plane (DESIGN.md 3.1): H(T) of the
+// Layer representation entropy for the information plane (Documentation/entropy.md): H(T) of the
 // binned patterns, I(X;T) = H(T), H(T|Y), I(T;Y), against hand-computed cases and a
 // brute-force count of the patterns.
 #include "RepresentationEntropy.h"

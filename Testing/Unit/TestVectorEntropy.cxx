@@ -2,7 +2,8 @@
  * @file TestVectorEntropy.cxx
  * @brief Independent checks of the vector estimators (multivariate Gaussian with
  * Ledoit-Wolf shrinkage, Kozachenko-Leonenko k-NN) and of the channel-vector and
- * layer-vector scopes against closed forms and hand computations (DESIGN.md 3.2, 3.3).
+ * layer-vector scopes against closed forms and hand computations (Documentation/entropy.md,
+ * "Vector scopes"; Documentation/design.md section 3.5).
  *
  * Expected values come from the mathematics: the covariance algebra (Ledoit-Wolf as
  * scikit-learn writes it, Cholesky log-determinants) is re-implemented here in plain

@@ -1,4 +1,4 @@
-"""The whole CNNSlicer analysis in pvbatch, for the performance report (issue 7): the same
+"""The whole CNNSlicer analysis in pvbatch, for Documentation/performance.md: the same
 steps as python_analysis.py, with the plugin's reader and filters at their defaults.
 
     pvbatch plugin_analysis.py --plugin CNNSlicer.so --model lenet5.pt --dataset DIR \\

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """The whole CNNSlicer analysis done the usual Python way: PyTorch forward hooks +
-NumPy + SciPy, written as a competent user would, for the performance report (issue 7).
+NumPy + SciPy, written as a competent user would, for Documentation/performance.md.
 
     /usr/bin/python3 python_analysis.py --model lenet5.pt --architecture lenet5 \\
         --dataset DIR --samples 10000 --out result.npz [--threads 2] [--layers a,b,c]

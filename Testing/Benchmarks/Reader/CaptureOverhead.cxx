@@ -1,4 +1,5 @@
-// Capture overhead (issue 3): the all-layers forward of the rewritten graph against the
+// Capture overhead (Documentation/performance.md section 4): the all-layers forward of the
+// rewritten graph against the
 // plain forward of the same TorchScript model, same batch, same threads; and the same
 // capture with every layer written into its activation volume (the reader's layout: one
 // component per sample, ranges kept for the range cache), which is what the reader does

@@ -1,4 +1,5 @@
-// TorchScript capture against PyTorch's eager forward hooks (issue 3): every leaf-module
+// TorchScript capture against PyTorch's eager forward hooks (Documentation/reader.md,
+// "Capture"): every leaf-module
 // output of the project's models, scripted and traced, must match within 1e-5 of the
 // tensor's maximum. Models and references come from Examples/Models (ctest fixture).
 #include "ActivationVolume.h"
