@@ -1,4 +1,4 @@
-"""pvpython test of CNN Information Plane (DESIGN.md 3.1 and 4).
+"""pvpython test of CNN Information Plane (Documentation/entropy.md, "Information plane").
 
 1. A known answer: a programmable source with three time steps whose single layer is
    built so that I(X;T) and I(T;Y) are known exactly (distinct inputs: log2 N; the label
