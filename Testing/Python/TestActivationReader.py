@@ -1,6 +1,7 @@
-"""pvpython test of the CNN Activations Reader (issue 3): layers listed before inference,
-activations equal to PyTorch's forward hooks, every dataset format giving the same input,
-checkpoints as time steps, the range cache, and one clear error per kind of bad input.
+"""pvpython test of the CNN Activations Reader (Documentation/reader.md): layers listed
+before inference, activations equal to PyTorch's forward hooks, every dataset format giving
+the same input, checkpoints as time steps, the range cache, and one clear error per kind of
+bad input.
 
 Run: pvpython TestActivationReader.py --plugin CNNSlicer.so --data DIR
 (DIR made by Testing/make-test-data.sh)
