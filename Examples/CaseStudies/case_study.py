@@ -1,4 +1,4 @@
-"""One model's case study (issue 5, DESIGN.md 3 and 4), as a pvbatch script.
+"""One model's case study (Documentation/case-studies.md), as a pvbatch script.
 
 For a trained model given as its checkpoint series (``<name>_epoch_NN.pt``), on the test
 images of its dataset, writes into OUT/ the tables (CSV) and figures (PNG rendered by

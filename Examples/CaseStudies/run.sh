@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The case studies (issue 5): one command per dataset. Regenerates Documentation/case-studies.md,
+# The case studies: one command per dataset. Regenerates Documentation/case-studies.md,
 # its figures (Documentation/images/case-studies/) and tables (Documentation/case-studies/).
 #
 #   Examples/CaseStudies/run.sh mnist      # LeNet-5 and LeNet-5+BN on MNIST, + their comparison
