@@ -201,7 +201,8 @@ public:
     }
     catch (const std::exception& e)
     {
-      throw TrainingError("cannot load '" + path + "': " + firstLine(e.what()));
+      throw TrainingError("cannot load '" + path +
+                          "': " + describeTorchScriptLoadFailure(e.what()));
     }
     this->MetadataText = extra[MetadataFileName];
     if (!this->MetadataText.empty())

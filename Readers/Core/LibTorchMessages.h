@@ -11,7 +11,8 @@
 namespace cnnslicer
 {
 
-/// First line of a (multi-line, stack-trace laden) LibTorch error message.
+/// First non-blank line of a (multi-line, stack-trace laden) LibTorch error message,
+/// without surrounding blanks; empty when the text has none.
 std::string firstLine(const std::string& text);
 
 /**
@@ -25,7 +26,9 @@ std::string interpreterMessage(const std::string& text);
  * LibTorch's message: its first line, except for an archive whose data.pkl holds a value
  * that is no module, where LibTorch 1.13 fails an internal assertion ("isObject() INTERNAL
  * ASSERT FAILED ... Expected Object but got Int") whose text asks for a PyTorch bug
- * report; that becomes "its data.pkl holds a value of type Int, not a module".
+ * report; that becomes "its data.pkl holds a value of type Int, not a module". A message
+ * with no text at all becomes "LibTorch gave no reason; the file is damaged or incomplete",
+ * so that a message built on it never ends in a bare colon.
  */
 std::string describeTorchScriptLoadFailure(const std::string& libtorchMessage);
 

@@ -498,7 +498,7 @@ ModelCapture::ModelCapture(const std::string& path,
   }
   catch (const std::exception& e)
   {
-    throw CaptureError("cannot load '" + path + "': " + firstLine(e.what()));
+    throw CaptureError("cannot load '" + path + "': " + describeTorchScriptLoadFailure(e.what()));
   }
   this->Impl->Metadata = extra["cnnslicer.json"];
   this->Impl->Module.eval();

@@ -228,6 +228,15 @@ TEST(TorchScriptArchive, DescribesLibTorchLoadFailuresInOneLine)
   EXPECT_EQ(describeTorchScriptLoadFailure("PytorchStreamReader failed\nframe #0"),
             "PytorchStreamReader failed");
   EXPECT_EQ(describeTorchScriptLoadFailure("one line"), "one line");
+  // A text that starts with a line break keeps its first line that says something; one
+  // with nothing to say still gives a reason, never an empty one.
+  EXPECT_EQ(describeTorchScriptLoadFailure("\n  stream ended early \nframe #0"),
+            "stream ended early");
+  EXPECT_EQ(describeTorchScriptLoadFailure(""),
+            "LibTorch gave no reason; the file is damaged or incomplete");
+  EXPECT_EQ(describeTorchScriptLoadFailure("\n \n"),
+            "LibTorch gave no reason; the file is damaged or incomplete");
+  EXPECT_EQ(firstLine("\r\nfirst\r\nsecond"), "first");
 }
 
 TEST(TorchScriptArchive, ReadsTheShippedTorchScriptExport)
