@@ -137,6 +137,9 @@ public:
   std::vector<std::string> LayerNamesOfModel;
   /// False after a failed RequestInformation: RequestData must not run on stale state.
   bool InformationValid = false;
+  /// The last error reported and the reader's modification time then (ReportErrorOnce).
+  std::string ReportedError;
+  vtkMTimeType ReportedErrorTime = 0;
 
   /// Loads (or reuses) the model of @p file; refuses one whose tensors exceed the limit.
   void LoadModel(const std::string& file, int granularity, double memoryLimitMB)
@@ -411,7 +414,7 @@ int vtkCNNActivationReader::RequestInformation(vtkInformation*,
   }
   catch (const std::exception& e)
   {
-    vtkErrorMacro(<< e.what());
+    this->ReportErrorOnce(e.what());
     return 0;
   }
 
@@ -456,8 +459,8 @@ int vtkCNNActivationReader::RequestData(vtkInformation*,
   vtkInternals& internals = *this->Internals;
   if (this->FileNames.empty())
   {
-    vtkErrorMacro(<< "No model file: set FileNames to a TorchScript archive (.pt), or open one "
-                     "with File > Open.");
+    this->ReportErrorOnce("No model file: set FileNames to a TorchScript archive (.pt), or "
+                          "open one with File > Open.");
     return 0;
   }
   if (!internals.InformationValid)
@@ -467,8 +470,8 @@ int vtkCNNActivationReader::RequestData(vtkInformation*,
   }
   if (this->DatasetFileName.empty())
   {
-    vtkErrorMacro(
-      << "No dataset: set DatasetFileName to an IDX, CIFAR-10, .npy file or image folder.");
+    this->ReportErrorOnce("No dataset: choose the Dataset File Name (an IDX, CIFAR-10 or .npy "
+                          "file, or an image folder) in the reader's properties, then Apply.");
     return 0;
   }
   // The checkpoint of the requested time.
@@ -552,9 +555,10 @@ int vtkCNNActivationReader::RequestData(vtkInformation*,
     const double pieceMB = builder.LargestPieceBytes() / (1024.0 * 1024.0);
     if (pieceMB > this->MemoryLimit)
     {
-      vtkErrorMacro(<< "The selected samples and layers need " << std::lround(pieceMB)
-                    << " MB, above the memory limit of " << std::lround(this->MemoryLimit)
-                    << " MB; lower MaximumSamples, deselect layers, or raise MemoryLimit.");
+      this->ReportErrorOnce(
+        "The selected samples and layers need " + std::to_string(std::lround(pieceMB)) +
+        " MB, above the memory limit of " + std::to_string(std::lround(this->MemoryLimit)) +
+        " MB; lower MaximumSamples, deselect layers, or raise MemoryLimit.");
       return 0;
     }
 
@@ -596,16 +600,28 @@ int vtkCNNActivationReader::RequestData(vtkInformation*,
   }
   catch (const std::bad_alloc&)
   {
-    vtkErrorMacro(<< "Out of memory for " << internals.Selected.size()
-                  << " samples; lower MaximumSamples or deselect layers.");
+    this->ReportErrorOnce("Out of memory for " + std::to_string(internals.Selected.size()) +
+                          " samples; lower MaximumSamples or deselect layers.");
     return 0;
   }
   catch (const std::exception& e)
   {
-    vtkErrorMacro(<< e.what());
+    this->ReportErrorOnce(e.what());
     return 0;
   }
   return 1;
+}
+
+void vtkCNNActivationReader::ReportErrorOnce(const std::string& message)
+{
+  vtkInternals& internals = *this->Internals;
+  if (message == internals.ReportedError && this->GetMTime() == internals.ReportedErrorTime)
+  {
+    return;
+  }
+  internals.ReportedError = message;
+  internals.ReportedErrorTime = this->GetMTime();
+  vtkErrorMacro(<< message);
 }
 
 void vtkCNNActivationReader::PrintSelf(ostream& os, vtkIndent indent)

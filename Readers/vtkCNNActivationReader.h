@@ -181,6 +181,11 @@ private:
   vtkCNNActivationReader(const vtkCNNActivationReader&) = delete;
   void operator=(const vtkCNNActivationReader&) = delete;
 
+  /// vtkErrorMacro for @p message unless the same message was reported since the reader
+  /// last changed: ParaView asks for information again after a failed request (Apply,
+  /// then the view's update), and the user should read each error once.
+  void ReportErrorOnce(const std::string& message);
+
   class vtkInternals;
   std::unique_ptr<vtkInternals> Internals;
 };

@@ -60,10 +60,16 @@ def reader(model, dataset, **properties):
 
 
 def run_expecting_error(r, *fragments):
-    """Updates r; the output must be empty and its error must contain the fragments."""
+    """Updates r twice, as the GUI does (Apply, then the view's update); the output must be
+    empty, the error must contain the fragments, and the second update must not repeat it
+    (each property set before may report it once, as the reader's information changes)."""
+    r.UpdatePipeline()
+    reported = len(r.errors)
     r.UpdatePipeline()
     text = " ".join(r.errors)
-    check(len(r.errors) > 0, "an error is reported (%s)" % fragments[0])
+    check(reported > 0, "an error is reported (%s)" % fragments[0])
+    check(len(r.errors) == reported and len(set(r.errors)) == 1,
+          "the error is not repeated by another update (%s): %s" % (fragments[0], r.errors))
     for message in r.errors:
         print("expected error:", message.strip().splitlines()[-1])
     out = output_of(r)
@@ -172,12 +178,38 @@ t.UpdatePipelineInformation()
 check(list(t.TimestepValues) == [0.0, 3.0], "time steps from epochs: %s" % list(t.TimestepValues))
 simple.Delete(t)
 
-# --- 5. File > Open: ParaView's reader factory picks this reader for a .pt file. -----------
+# --- 5. File > Open: ParaView's reader factory picks this reader for a .pt file, the path
+# goes into FileNames (not DatasetFileName), and with a dataset chosen the model runs. ------
 opened = simple.OpenDataFile(lenet)
 check(opened is not None and opened.GetXMLName() == "CNNActivationsReader",
       "OpenDataFile picks the CNN Activations Reader for .pt (got %s)" % (opened and opened.GetXMLName()))
 if opened is not None:
+    check(list(opened.FileNames) == [lenet], "OpenDataFile sets FileNames: %s" % list(opened.FileNames))
+    check(opened.DatasetFileName == "", "OpenDataFile leaves the dataset to the user: %r"
+          % opened.DatasetFileName)
+    opened_errors = collect_errors(opened)
+    opened.DatasetFileName = os.path.join(data, "mnist")
+    opened.MaximumSamples = 4
+    opened.UpdatePipeline()
+    check(not opened_errors, "the opened model runs: %s" % opened_errors)
+    opened_volumes = output_of(opened)
+    check(opened_volumes.GetNumberOfPartitionedDataSets() > 0,
+          "the opened model outputs activation volumes")
+    if opened_volumes.GetNumberOfPartitionedDataSets() > 0:
+        values, _ = layer_values(opened_volumes, 0)
+        check(values.shape[0] == 4 and np.isfinite(values).all(),
+              "the opened model's first layer holds 4 finite samples: %s" % (values.shape,))
     simple.Delete(opened)
+    # Several checkpoints opened at once are one reader with one time step per file.
+    series_opened = simple.OpenDataFile(epochs)
+    check(series_opened is not None and list(series_opened.FileNames) == epochs,
+          "OpenDataFile of checkpoints sets every file: %s"
+          % (series_opened and list(series_opened.FileNames)))
+    if series_opened is not None:
+        series_opened.UpdatePipelineInformation()
+        check(list(series_opened.TimestepValues) == [0.0, 3.0],
+              "opened checkpoints are time steps: %s" % list(series_opened.TimestepValues))
+        simple.Delete(series_opened)
 
 # --- 6. Bad input: one clear error each, no partial output. -------------------------------
 invalid = os.path.join(data, "invalid")
