@@ -87,8 +87,8 @@ bool pqCNNSlicerData::read(vtkDataObject* activations, vtkDataObject* samples, Q
   auto* collection = vtkPartitionedDataSetCollection::SafeDownCast(activations);
   if (!collection || collection->GetNumberOfPartitionedDataSets() == 0)
   {
-    problem = QStringLiteral("The reader has no output yet: set its model and dataset, then "
-                             "press Apply.");
+    problem = QStringLiteral("The reader has no output yet: choose its dataset above (or in "
+                             "the Properties panel, then Apply).");
     return false;
   }
   this->Assembly = collection->GetDataAssembly();

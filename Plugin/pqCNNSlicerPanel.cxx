@@ -4,7 +4,10 @@
 #include <pqActiveObjects.h>
 #include <pqAnimationScene.h>
 #include <pqApplicationCore.h>
+#include <pqCoreUtilities.h>
+#include <pqFileDialog.h>
 #include <pqPipelineSource.h>
+#include <pqPropertiesPanel.h>
 #include <pqServerManagerModel.h>
 #include <pqUndoStack.h>
 
@@ -14,6 +17,7 @@
 #include <vtkSMProxyLocator.h>
 #include <vtkSMSourceProxy.h>
 
+#include <QFileInfo>
 #include <QPainter>
 #include <QPixmap>
 #include <QScrollArea>
@@ -179,6 +183,7 @@ pqCNNSlicerPanel::pqCNNSlicerPanel(QWidget* parent)
   QObject::connect(
     ui.nextMisclassified, &QPushButton::clicked, this, [this]() { this->stepMisclassified(+1); });
   QObject::connect(ui.analyzeButton, &QPushButton::clicked, this, &pqCNNSlicerPanel::analyze);
+  QObject::connect(ui.datasetButton, &QPushButton::clicked, this, &pqCNNSlicerPanel::chooseDataset);
 
   pqApplicationCore* core = pqApplicationCore::instance();
   pqServerManagerModel* model = core->getServerManagerModel();
@@ -243,6 +248,66 @@ void pqCNNSlicerPanel::setStatus(const QString& message)
 {
   this->Ui->statusLabel->setText(message);
   this->Ui->statusLabel->setVisible(!message.isEmpty());
+}
+
+void pqCNNSlicerPanel::updateDatasetInfo()
+{
+  const bool reader = this->Reader != nullptr;
+  this->Ui->datasetButton->setEnabled(reader);
+  QString path;
+  if (reader)
+  {
+    path = QString::fromStdString(
+      vtkSMPropertyHelper(this->Reader->getProxy(), "DatasetFileName").GetAsString());
+  }
+  if (path.isEmpty())
+  {
+    this->Ui->datasetInfo->setText(reader ? tr("none: choose the data the model runs on")
+                                          : QString());
+    this->Ui->datasetInfo->setToolTip(QString());
+    return;
+  }
+  this->Ui->datasetInfo->setText(QFileInfo(path).fileName());
+  this->Ui->datasetInfo->setToolTip(path);
+}
+
+void pqCNNSlicerPanel::chooseDataset()
+{
+  if (!this->Reader)
+  {
+    return;
+  }
+  vtkSMProxy* reader = this->Reader->getProxy();
+  const QString current =
+    QString::fromStdString(vtkSMPropertyHelper(reader, "DatasetFileName").GetAsString());
+  // Datasets are files (IDX, a CIFAR-10 batch, .npy) or folders (MNIST, CIFAR-10, class
+  // sub-folders of images): the dialog takes either, on the server's file system.
+  pqFileDialog dialog(this->Reader->getServer(),
+                      pqCoreUtilities::mainWidget(),
+                      tr("Dataset for %1").arg(this->Reader->getSMName()),
+                      current.isEmpty() ? QString() : QFileInfo(current).absolutePath(),
+                      tr("Datasets (*.gz *-ubyte *.bin *.npy);;All files (*)"),
+                      false);
+  dialog.setObjectName(QStringLiteral("CNNSlicerDatasetDialog"));
+  dialog.setFileMode(pqFileDialog::ExistingFilesAndDirectories);
+  if (dialog.exec() != QDialog::Accepted || dialog.getSelectedFiles().isEmpty())
+  {
+    return;
+  }
+  vtkSMPropertyHelper(reader, "DatasetFileName")
+    .Set(dialog.getSelectedFiles().first().toUtf8().constData());
+  this->updateDatasetInfo();
+  // Apply, as the Properties panel's button does, so that the model runs now: choosing the
+  // data is the last step between File > Open and a loaded model.
+  // A reader never applied stays UNINITIALIZED, which is what makes Apply show it in a view.
+  if (this->Reader->modifiedState() == pqProxy::UNMODIFIED)
+  {
+    this->Reader->setModifiedState(pqProxy::MODIFIED);
+  }
+  if (auto* properties = pqCoreUtilities::mainWidget()->findChild<pqPropertiesPanel*>())
+  {
+    properties->apply();
+  }
 }
 
 void pqCNNSlicerPanel::updateReaderList()
@@ -409,6 +474,7 @@ void pqCNNSlicerPanel::reloadData()
     this->Selection.store(this->Reader->getProxy());
   }
   this->setStatus(problem);
+  this->updateDatasetInfo();
   this->rebuildTree();
   this->updateCheckpoints();
   this->showSelection();

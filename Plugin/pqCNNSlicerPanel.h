@@ -68,6 +68,8 @@ private Q_SLOTS:
   void onCheckpointMoved(int index);
   void showAnimationTime();
   void analyze();
+  /// Asks for the reader's dataset in a file dialog, sets DatasetFileName and applies it.
+  void chooseDataset();
   void onStateLoaded();
   void onUndoRedo();
 
@@ -88,6 +90,8 @@ private:
   void updateChannelRange();
   void updateCheckpoints();
   void setStatus(const QString& message);
+  /// The reader's dataset (file name) beside the Choose button, or what to do without one.
+  void updateDatasetInfo();
   pqAnimationScene* animationScene() const;
   void addTreeNode(QTreeWidgetItem* parent, int node);
   QTreeWidgetItem* addLayerItem(QTreeWidgetItem* parent,
