@@ -2,6 +2,7 @@
 
 #include "ActivationVolume.h"
 #include "ModelCapture.h"
+#include "ModulePath.h"
 #include "PieceLayout.h"
 
 #include "vtkCommunicator.h"
@@ -37,36 +38,6 @@ namespace
 
 /// Gap between neighbouring layers along X, in voxels.
 constexpr double LayerGap = 4.0;
-
-/// The data-assembly node path of a layer: "layer1.0.bn1" -> layer1/_0/bn1, and the
-/// operation of an operation layer ("features.0/conv2d") as a last part.
-std::vector<std::string> AssemblyPath(const std::string& layerName)
-{
-  std::vector<std::string> parts;
-  std::string path = layerName.substr(0, layerName.find('#'));
-  std::string op;
-  if (path.find('/') != std::string::npos)
-  {
-    op = path.substr(path.find('/') + 1);
-    path = path.substr(0, path.find('/'));
-  }
-  std::size_t start = 0;
-  while (start <= path.size() && !path.empty())
-  {
-    const std::size_t dot = path.find('.', start);
-    parts.push_back(path.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
-    if (dot == std::string::npos)
-    {
-      break;
-    }
-    start = dot + 1;
-  }
-  if (!op.empty())
-  {
-    parts.push_back(op);
-  }
-  return parts;
-}
 
 /**
  * Fills the range cache of @p array from what @p writer saw while writing, so that
@@ -570,9 +541,8 @@ void vtkCNNActivationCollectionBuilder::Assemble(vtkPartitionedDataSetCollection
     output->SetPartitionedDataSet(block, partitioned);
     output->GetMetaData(block)->Set(vtkCompositeDataSet::NAME(), layer.Name.c_str());
     int node = 0;
-    for (const auto& part : AssemblyPath(layer.Name))
+    for (const std::string& valid : cnnslicer::assemblyNodePath(layer.Name))
     {
-      const std::string valid = vtkDataAssembly::MakeValidNodeName(part.c_str());
       int child = -1;
       for (const int candidate : assembly->GetChildNodes(node, false))
       {

@@ -6,6 +6,9 @@
  */
 #pragma once
 
+// Every estimator takes a Progress; it lives in the common core that the reader shares.
+#include "Progress.h"
+
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -73,21 +76,6 @@ struct ScopeEntropy
   std::size_t size() const { return Entropy.size(); }
   /// Number of variables whose Entropy is NaN (undefined: too few distinct values).
   std::size_t undefinedCount() const;
-};
-
-/// Callback for long work: receives the fraction done in [0,1], returns false to cancel.
-using ProgressCallback = bool (*)(double fraction, void* clientData);
-
-/// A progress sink: a function pointer and its client data (either may be null).
-struct Progress
-{
-  ProgressCallback Callback = nullptr;
-  void* ClientData = nullptr;
-  /// Reports @p fraction; returns false when the user asked to stop.
-  bool report(double fraction) const
-  {
-    return Callback == nullptr || Callback(fraction, ClientData);
-  }
 };
 
 } // namespace cnnslicer

@@ -4,7 +4,6 @@
 #include "DatasetTestUtilities.h"
 #include "IdxLoader.h"
 #include "ImageFolderScanner.h"
-#include "ModelMetadata.h"
 #include "NumpyLoader.h"
 
 #include <gtest/gtest.h>
@@ -152,10 +151,4 @@ TEST(DatasetLoaderErrors, UnreadableFilesAndFolders)
   expectMessageContains(datasetErrorMessage([&] { scanImageFolder(folder.file("images")); }),
                         { classes, "cannot list the folder (", "check its permissions" });
   fs::permissions(classes, fs::perms::owner_all, fs::perm_options::replace);
-
-  const std::string metadata = folder.file("cnnslicer.json");
-  writeTextFile(metadata, "{}");
-  unreadable(metadata);
-  expectMessageContains(datasetErrorMessage([&] { readModelMetadataFile(metadata); }),
-                        { metadata, "cannot read the file", "check its permissions" });
 }

@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include "EntropyTypes.h"
+#include "Progress.h"
 
 #include <cstddef>
 #include <functional>

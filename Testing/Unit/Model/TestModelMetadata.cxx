@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+
 using namespace cnnslicer;
 using namespace cnnslicer::testing;
 
@@ -128,4 +132,21 @@ TEST(ModelMetadataErrors, MeanThatOverflowsFloat32)
                         { Source,
                           "'mean' holds a value that is not finite",
                           "re-export it with Examples/Models/export_models.py" });
+}
+
+// A metadata file the user cannot read (the dataset loaders' UnreadableFilesAndFolders test
+// does the same for every dataset format).
+TEST(ModelMetadataErrors, UnreadableFile)
+{
+  if (geteuid() == 0)
+  {
+    GTEST_SKIP() << "root reads files whatever their permissions";
+  }
+  TemporaryFolder folder;
+  const std::string metadata = folder.file("cnnslicer.json");
+  writeTextFile(metadata, "{}");
+  std::filesystem::permissions(
+    metadata, std::filesystem::perms::none, std::filesystem::perm_options::replace);
+  expectMessageContains(datasetErrorMessage([&] { readModelMetadataFile(metadata); }),
+                        { metadata, "cannot read the file", "check its permissions" });
 }
