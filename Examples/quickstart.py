@@ -1,9 +1,10 @@
 """CNNSlicer quickstart (pvpython/pvbatch): how much information each layer of a CNN
 keeps, on real data, in one command.
 
-Runs the shipped LeNet-5 (trained on Fashion-MNIST by Examples/Training) on Fashion-MNIST
-test images through the CNN Activations Reader and CNN Entropy (Discrete), with the
-plugin's `cnnslicer` module, and writes to the output folder:
+Runs the shipped LeNet-5 (trained on Fashion-MNIST by
+Examples/Models/train_quickstart_model.py) on Fashion-MNIST test images through the CNN
+Activations Reader and CNN Entropy (Discrete), with the plugin's `cnnslicer` module, and
+writes to the output folder:
   layer_entropy.csv      one row per layer: H(T), H(T|Y), I(T;Y) in bits, ...
   channel_entropy.csv    one row per channel
   entropy_through_network.png   line chart of H(T) and I(T;Y) per layer

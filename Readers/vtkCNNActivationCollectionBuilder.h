@@ -4,7 +4,7 @@
  * Reader's data model (Documentation/design.md section 2) from what it captures.
  *
  * Shared by vtkCNNActivationReader (samples from a dataset file) and the in-situ probe
- * (Readers/InSitu: a probe batch of a training loop), so that both give the same
+ * (InSitu/: a probe batch of a training loop), so that both give the same
  * vtkPartitionedDataSetCollection: one vtkImageData per layer in execution order (extent
  * W x H x C, side by side along X), a float32 point array `activation` with one
  * component per sample and its range cache filled while writing, per-layer field data

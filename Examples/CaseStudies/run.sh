@@ -10,7 +10,7 @@
 # Needs the built plugin and cnnslicer-train (Testing/run-tests.sh or Examples/quickstart.sh
 # build them; CNNSLICER_BUILD_DIR, default build/). The trained checkpoints come from
 # CNNSLICER_TRAINED (default ../trained beside the checkout); missing ones are trained first
-# with Examples/Training/train_case_study_models.sh (MNIST about 1 min per model; the CIFAR-10 VGG, 10 epochs, 34m54s on a busy 2-core machine).
+# with Examples/CaseStudies/train_case_study_models.sh (MNIST about 1 min per model; the CIFAR-10 VGG, 10 epochs, 34m54s on a busy 2-core machine).
 # Real data: ../shared/datasets (CNNSLICER_SHARED_DATASETS). CNNSLICER_CASE_STUDY_EPOCHS
 # (e.g. 0,2,4,8,15) limits the training study to those checkpoints (default: all).
 set -euo pipefail
@@ -19,7 +19,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 here="$root/Examples/CaseStudies"
 build="${CNNSLICER_BUILD_DIR:-$root/build}"
 plugin="$build/lib/paraview-5.11/plugins/CNNSlicer/CNNSlicer.so"
-trainer="$build/Examples/Training/cnnslicer-train"
+trainer="$build/Training/cnnslicer-train"
 trained="${CNNSLICER_TRAINED:-$(dirname "$root")/trained}"
 shared="${CNNSLICER_SHARED_DATASETS:-$(dirname "$root")/shared/datasets}"
 mode="${1:-}"
@@ -68,7 +68,7 @@ mnist() {
   fi
   for model in lenet5 lenet5bn; do
     if ! ls "$trained/$model/"*_epoch_*.pt > /dev/null 2>&1; then
-      bash "$root/Examples/Training/train_case_study_models.sh" "$trained" mnist
+      bash "$root/Examples/CaseStudies/train_case_study_models.sh" "$trained" mnist
     fi
     study "$model" "$trained/$model" "$shared/mnist" "$results" --first-sample 8000 --samples 2000
   done
@@ -79,7 +79,7 @@ mnist() {
 cifar10() {
   local results="$1"
   if ! ls "$trained/vgg/"*_epoch_*.pt > /dev/null 2>&1; then
-    bash "$root/Examples/Training/train_case_study_models.sh" "$trained" cifar10
+    bash "$root/Examples/CaseStudies/train_case_study_models.sh" "$trained" cifar10
   fi
   # The binary batches made by train_case_study_models.sh (CIFAR10_BIN there).
   local cifar="${CNNSLICER_CIFAR10_BIN:-${CIFAR10_BIN:-$trained/data/cifar10}}"

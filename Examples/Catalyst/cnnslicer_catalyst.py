@@ -1,7 +1,7 @@
 # script-version: 2
 """CNNSlicer's Catalyst script: the entropy of every layer while a CNN trains.
 
-A ParaView Catalyst (V2) script for the in-situ probe (Readers/InSitu, used by
+A ParaView Catalyst (V2) script for the in-situ probe (InSitu/, used by
 cnnslicer-train-catalyst). Each probe gives the input "activations": the CNN Activations
 Reader's data model (one activation volume per layer, one component per probe sample,
 labels in field data) with time = training step. This script runs CNN Entropy (Discrete)

@@ -87,7 +87,7 @@ fi
 # --- Build, models, data. ------------------------------------------------------------------
 cmake -S "$source_dir" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCNNSLICER_BUILD_BENCHMARKS=ON -DCNNSLICER_BUILD_PLUGIN=ON -DBUILD_TESTING=OFF \
-  -DCNNSLICER_BUILD_EXAMPLES=OFF > /dev/null
+  -DCNNSLICER_BUILD_TRAINING=OFF > /dev/null
 cmake --build "$build_dir" -j "$jobs" --target CNNSlicer CNNSlicerEntropyBenchmarks \
   CNNSlicerCaptureBenchmark CNNSlicerMemoryBandwidth
 

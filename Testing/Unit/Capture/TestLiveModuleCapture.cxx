@@ -1,4 +1,4 @@
-// Capture of a module that a training loop owns (the in-situ probe, Readers/InSitu): it must
+// Capture of a module that a training loop owns (the in-situ probe, InSitu/): it must
 // see the current weights, give what a loaded checkpoint of those weights gives, and leave
 // the module as it found it: every module's own training flag, the BatchNorm statistics,
 // LibTorch's random generator.

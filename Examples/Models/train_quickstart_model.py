@@ -1,7 +1,7 @@
 """Trains the quickstart's default model: LeNet-5 (Examples/Models) on Fashion-MNIST
 from Debian's dataset-fashion-mnist, exported as TorchScript with its cnnslicer.json.
 
-  /usr/bin/python3 Examples/Training/train_quickstart_model.py [OUT.pt] [--epochs 3]
+  /usr/bin/python3 Examples/Models/train_quickstart_model.py [OUT.pt] [--epochs 3]
 
 Deterministic for a given seed and thread count; takes about a minute on 2 cores.
 """

@@ -4,7 +4,7 @@
 #            ../shared/datasets/mnist (first 8,000 train, last 2,000 test)
 #   cifar10: the VGG-style net on CIFAR-10 (data_batch_1..5 train, test_batch test)
 #
-#   Examples/Training/train_case_study_models.sh OUT_DIR [mnist|cifar10|all]
+#   Examples/CaseStudies/train_case_study_models.sh OUT_DIR [mnist|cifar10|all]
 #
 # Writes OUT_DIR/architectures/<model>_scripted.pt (the untrained exports) and, per model,
 # OUT_DIR/<model>/<model>_epoch_NN.pt (NN = 00 initial weights .. last epoch),
@@ -12,7 +12,7 @@
 # minute: the machine may be shared, and the times depend on it). Runs are reproducible
 # for the same seed and thread count (both fixed below). Environment:
 #   CNNSLICER_TRAIN            the cnnslicer-train executable
-#                              (default: build/Examples/Training/cnnslicer-train)
+#                              (default: build/Training/cnnslicer-train)
 #   CNNSLICER_SHARED_DATASETS  folder with mnist/ and cifar10/ (default: ../shared/datasets
 #                              beside the checkout)
 #   CIFAR10_BIN                folder of the CIFAR-10 binary batches (default:
@@ -30,7 +30,7 @@ case "$which" in
 esac
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-train="${CNNSLICER_TRAIN:-$root/build/Examples/Training/cnnslicer-train}"
+train="${CNNSLICER_TRAIN:-$root/build/Training/cnnslicer-train}"
 shared="${CNNSLICER_SHARED_DATASETS:-$root/../shared/datasets}"
 cifar_bin="${CIFAR10_BIN:-$out/data/cifar10}"
 [ -x "$train" ] || { echo "$train not found: build it (cmake --build build --target cnnslicer-train) or set CNNSLICER_TRAIN" >&2; exit 1; }

@@ -303,7 +303,7 @@ TEST_F(TrainerTest, DropoutAndChannelsLastAreReproducibleToo)
   EXPECT_EQ(metadataOf(first.Epochs[1].Checkpoint)["training"]["memory_format"], "channels_last");
 }
 
-// What an in-situ probe does every step (Readers/InSitu): run the module in evaluation mode
+// What an in-situ probe does every step (InSitu/): run the module in evaluation mode
 // without gradients. The trainer restores training mode, so the numbers do not change.
 TEST_F(TrainerTest, StepCallbacksSeeEveryStepAndLeaveTrainingUnchanged)
 {
