@@ -15,7 +15,7 @@ std::size_t blocksOf(std::size_t total, std::size_t perBlock)
 
 } // namespace
 
-BatchTaskGrid::BatchTaskGrid(const BatchShape& shape)
+BatchTaskGrid::BatchTaskGrid(const BatchShape& shape, std::size_t samples)
   : Channels(shape.Channels)
   , Points(shape.PointsPerChannel)
 {
@@ -25,7 +25,15 @@ BatchTaskGrid::BatchTaskGrid(const BatchShape& shape)
   constexpr std::size_t ValuesPerTask = 4096;
   const std::size_t points = std::max<std::size_t>(1, Points);
   const std::size_t channels = std::max<std::size_t>(1, Channels);
-  if (shape.Layout == BatchLayout::NCHW)
+  if (shape.Layout == BatchLayout::PointMajor)
+  {
+    constexpr std::size_t ValuesPerPointMajorTask = std::size_t(1) << 20;
+    ChannelsPerTask = 1;
+    PointsPerTask = std::min(
+      points,
+      std::max<std::size_t>(1, ValuesPerPointMajorTask / std::max<std::size_t>(1, samples)));
+  }
+  else if (shape.Layout == BatchLayout::NCHW)
   {
     PointsPerTask = std::min(points, ValuesPerTask);
     ChannelsPerTask = std::min(channels, std::max<std::size_t>(1, ValuesPerTask / points));

@@ -38,31 +38,26 @@ void BatchAccumulator::resetSamples(std::size_t samples)
   Incomplete = false;
 }
 
-bool BatchAccumulator::addBatch(const float* values,
-                                std::size_t batchSamples,
-                                const std::int32_t* groups,
-                                BatchLayout layout,
-                                int threads,
-                                const Progress& progress)
+bool BatchAccumulator::addValues(const ActivationBatch& batch,
+                                 int threads,
+                                 const Progress& progress)
 {
   requireUsable();
-  if (batchSamples == 0)
+  if (batch.Samples == 0)
   {
     return true;
   }
-  if (values == nullptr)
+  if (batch.Values == nullptr)
   {
     throw std::invalid_argument("the activation batch has no data");
   }
-  ActivationBatch batch{ values, batchSamples, groups, Shape };
-  batch.Shape.Layout = layout;
   checkBatch(batch);
   if (!foldBatch(batch, threads, progress))
   {
     Incomplete = true;
     return false;
   }
-  SamplesAdded += batchSamples;
+  SamplesAdded += batch.Samples;
   return true;
 }
 

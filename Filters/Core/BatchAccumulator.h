@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 namespace cnnslicer
 {
@@ -27,19 +28,36 @@ public:
 
   /**
    * Folds @p batchSamples samples laid out as @p layout (C x P values each, as the layer's
-   * shape). @p groups gives each sample's group, -1 for a sample left out; null means
-   * every sample in group 0 (an accumulator of class-conditional counts refuses null).
+   * shape; PointMajor: the whole layer held in memory may be one batch). @p T is float,
+   * or double (a VTK array of doubles, binned in double precision). @p groups gives each sample's
+   * group, -1 for a sample left out; null means every sample in group 0 (an accumulator of
+   * class-conditional counts refuses null).
    *
    * Throws std::invalid_argument on a batch the accumulator cannot take (then nothing is
    * counted). Returns false when cancelled through @p progress: the state then holds part
    * of a batch and every later use throws std::logic_error.
    */
-  bool addBatch(const float* values,
+  template<typename T>
+  bool addBatch(const T* values,
                 std::size_t batchSamples,
                 const std::int32_t* groups,
                 BatchLayout layout,
                 int threads = 0,
-                const Progress& progress = Progress());
+                const Progress& progress = Progress())
+  {
+    static_assert(std::is_same<T, float>::value || std::is_same<T, double>::value,
+                  "batches hold float or double values");
+    BatchShape shape = Shape;
+    shape.Layout = layout;
+    return addValues(
+      ActivationBatch{ values,
+                       std::is_same<T, float>::value ? ValueType::Float : ValueType::Double,
+                       batchSamples,
+                       groups,
+                       shape },
+      threads,
+      progress);
+  }
 
   /// Samples of the batches folded in (left-out ones included), merged ones too.
   std::size_t samplesAdded() const { return SamplesAdded; }
@@ -68,6 +86,8 @@ protected:
   std::size_t pointsPerChannel() const { return Shape.PointsPerChannel; }
 
 private:
+  bool addValues(const ActivationBatch& batch, int threads, const Progress& progress);
+
   const char* What;
   BatchShape Shape;
   std::size_t SamplesAdded = 0;

@@ -4,6 +4,7 @@
 #include "ParallelRunner.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <mutex>
 #include <stdexcept>
@@ -38,17 +39,56 @@ bool ChannelRangeAccumulator::foldBatch(const ActivationBatch& batch,
                                         int threads,
                                         const Progress& progress)
 {
-  const BatchTaskGrid grid(batch.Shape);
+  return batch.Type == ValueType::Float ? foldValues<float>(batch, threads, progress)
+                                        : foldValues<double>(batch, threads, progress);
+}
+
+template<typename T>
+bool ChannelRangeAccumulator::foldValues(const ActivationBatch& batch,
+                                         int threads,
+                                         const Progress& progress)
+{
+  const BatchTaskGrid grid(batch.Shape, batch.Samples);
+  const bool pointMajor = batch.Shape.Layout == BatchLayout::PointMajor;
+  // With every sample selected (whatever their groups) a point-major neuron's range is
+  // that of all its values: the vectorised pass, not the per-sample test.
+  bool everySample = true;
+  for (std::size_t n = 0; n < batch.Samples && everySample; ++n)
+  {
+    everySample = batch.group(n) >= 0;
+  }
   std::mutex rangesMutex;
   return ParallelRunner(threads).forEach(
     grid.tasks(),
     [&](std::size_t task)
     {
       const BatchTaskGrid::Block block = grid.block(task);
-      std::vector<float> gathered(batch.Shape.Layout == BatchLayout::NHWC ? block.points() : 0);
-      std::vector<float> lows(block.channels(), std::numeric_limits<float>::infinity());
-      std::vector<float> highs(block.channels(), -std::numeric_limits<float>::infinity());
-      for (std::size_t n = 0; n < batch.Samples; ++n)
+      std::vector<T> lows(block.channels(), std::numeric_limits<T>::infinity());
+      std::vector<T> highs(block.channels(), -std::numeric_limits<T>::infinity());
+      if (pointMajor)
+      {
+        // One channel a task: each neuron's samples are contiguous.
+        const std::size_t first = block.FirstChannel * pointsPerChannel() + block.FirstPoint;
+        for (std::size_t p = first; p < first + block.points(); ++p)
+        {
+          const T* v = batch.neuron<T>(p);
+          if (everySample)
+          {
+            finiteMinMax(v, batch.Samples, lows[0], highs[0]);
+            continue;
+          }
+          for (std::size_t n = 0; n < batch.Samples; ++n)
+          {
+            if (std::isfinite(v[n]) && batch.group(n) >= 0)
+            {
+              lows[0] = std::min(lows[0], v[n]);
+              highs[0] = std::max(highs[0], v[n]);
+            }
+          }
+        }
+      }
+      std::vector<T> gathered(batch.Shape.Layout == BatchLayout::NHWC ? block.points() : 0);
+      for (std::size_t n = 0; n < batch.Samples && !pointMajor; ++n)
       {
         if (batch.group(n) < 0)
         {
@@ -56,8 +96,8 @@ bool ChannelRangeAccumulator::foldBatch(const ActivationBatch& batch,
         }
         for (std::size_t c = block.FirstChannel; c < block.EndChannel; ++c)
         {
-          const float* row =
-            batch.channelRow(n, c, block.FirstPoint, block.EndPoint, gathered.data());
+          const T* row =
+            batch.channelRow<T>(n, c, block.FirstPoint, block.EndPoint, gathered.data());
           const std::size_t i = c - block.FirstChannel;
           finiteMinMax(row, block.points(), lows[i], highs[i]);
         }

@@ -54,6 +54,8 @@ public:
 
 private:
   bool foldBatch(const ActivationBatch& batch, int threads, const Progress& progress) override;
+  template<typename T>
+  bool foldValues(const ActivationBatch& batch, int threads, const Progress& progress);
 
   std::vector<ValueRange> Ranges;
 };

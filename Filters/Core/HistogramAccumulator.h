@@ -26,7 +26,16 @@ enum class NeuronHistograms
   /// One histogram a neuron over all classes: neuron H(T), no neuron H(T|Y) or I(T;Y).
   AllClasses = 1,
   /// One histogram a neuron and class: everything at neuron scope (K times the memory).
-  PerClass = 2
+  PerClass = 2,
+  /**
+   * Everything at neuron scope, as PerClass, but each neuron's histograms are evaluated
+   * as soon as they are counted and not kept: the accumulator holds the neuron records
+   * instead of neuronGroups x (B+1) counters a neuron, which at large B could outweigh
+   * the activations. For the whole layer in one batch (DeclaredSamples samples), as the
+   * in-memory computeDiscreteEntropy has it; such an accumulator takes no second batch
+   * and cannot merge or export its counts.
+   */
+  Evaluated = 3
 };
 
 /**
@@ -48,6 +57,13 @@ struct HistogramAccumulatorSettings
   /// counters: 16-bit below 65536, else 32-bit; at most 2^32 - 1.
   std::size_t DeclaredSamples = 0;
   NeuronHistograms Neurons = NeuronHistograms::PerClass;
+  /**
+   * Count the finite values clamped into an edge bin (clampedPerChannel). It makes
+   * counting about a quarter slower; off where none can occur or none is reported (ranges
+   * from a range pass over the same samples; computeDiscreteEntropy), clampedPerChannel()
+   * then gives zeros.
+   */
+  bool CountClamped = true;
 
   /**
    * The settings computeDiscreteEntropy would use for a layer of @p channels x
@@ -61,12 +77,13 @@ struct HistogramAccumulatorSettings
                                                const DiscreteEntropyOptions& options);
 
   int groups() const { return static_cast<int>(GroupLabels.size()); }
-  /// Groups each neuron histogram is split into (1, or the number of classes).
+  /// Groups each neuron histogram is split into (1 for AllClasses, else the groups).
   int neuronGroups() const;
   std::size_t neurons() const { return Channels * PointsPerChannel; }
   /// Bytes of one neuron counter: 2 when DeclaredSamples < 65536, else 4.
   int counterBytes() const;
-  /// Bytes of one neuron's counters: neuronGroups x (B+1) x counterBytes (0 without).
+  /// Bytes of one neuron's kept counters: neuronGroups x (B+1) x counterBytes (0 for
+  /// None and Evaluated).
   std::uint64_t bytesPerNeuron() const;
   /// Empty when valid, else what is wrong.
   std::string validate() const;
@@ -85,12 +102,15 @@ struct HistogramAccumulatorSettings
  * addBatch takes each sample's group in [0, K) (-1: left out; null only without classes)
  * and refuses, with std::invalid_argument and nothing counted, a batch that would take the
  * samples past DeclaredSamples (the counters could overflow). A cancelled batch leaves the
- * accumulator unusable until importCounts replaces its counts.
+ * accumulator unusable until importCounts replaces its counts. Batches may come in any
+ * BatchLayout; a PointMajor one (the in-memory filters' layout) is counted a neuron at a
+ * time, the others a chunk of points at a time over every sample.
  *
  * Binning is HistogramBinning's (bit-identical bins), and result() evaluates the formulas
- * of Documentation/entropy.md with entropyFromCounts, so that streaming gives what
- * computeDiscreteEntropy gives on the whole layer. Counts are integers: batches, threads
- * and processes may be added and merged in any order with identical results.
+ * of Documentation/entropy.md with HistogramSummary, the same as computeDiscreteEntropy
+ * (which is this accumulator over one PointMajor batch). Counts are integers: batches,
+ * layouts, threads and processes may be added and merged in any order with identical
+ * results, to the bit.
  */
 class HistogramAccumulator : public BatchAccumulator
 {
@@ -139,7 +159,8 @@ public:
   /// The range of each channel (one a channel even when one was given for the layer).
   const std::vector<ValueRange>& channelRanges() const { return Ranges; }
 
-  /// Finite values of the selected samples clamped into an edge bin, per channel.
+  /// Finite values of the selected samples clamped into an edge bin, per channel (zeros
+  /// without Settings.CountClamped).
   const std::vector<std::uint64_t>& clampedPerChannel() const { return Clamped; }
   std::uint64_t clampedInLayer() const;
   /// Clamped share of the channel's finite values (0 when it has none).
@@ -149,17 +170,25 @@ public:
 private:
   void checkBatch(const ActivationBatch& batch) const override;
   bool foldBatch(const ActivationBatch& batch, int threads, const Progress& progress) override;
-  template<typename Counter>
+  template<typename Counter, typename T>
   bool countBatch(std::vector<Counter>& neuronCounts,
                   const ActivationBatch& batch,
                   int threads,
                   const Progress& progress);
+  template<typename Counter, typename T>
+  bool countPointMajor(std::vector<Counter>& neuronCounts,
+                       const ActivationBatch& batch,
+                       int threads,
+                       const Progress& progress);
   template<typename Counter>
   void storeNeuronEntropies(const std::vector<Counter>& neuronCounts,
                             bool hasClasses,
                             double scale,
                             ScopeEntropy& neurons,
                             int threads) const;
+  void storeEvaluatedNeurons(double scale, bool perClass, ScopeEntropy& neurons) const;
+  /// Throws std::logic_error for Evaluated neurons, whose counts were not kept.
+  void requireKeptCounts(const char* what) const;
   std::size_t neuronCounterCount() const;
   std::uint64_t finiteInChannel(std::size_t channel) const;
 
@@ -174,6 +203,8 @@ private:
   /// [(channel * groups + g) * Slots + b].
   std::vector<std::uint64_t> ChannelCounts;
   std::vector<std::uint64_t> Clamped;
+  /// Evaluated neurons: their records in nats with every class entropy (result() scales).
+  ScopeEntropy NeuronRecords;
 };
 
 } // namespace cnnslicer
