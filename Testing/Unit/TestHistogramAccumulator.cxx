@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <stdexcept>
@@ -155,15 +156,21 @@ LayerDiscreteEntropy streamed(const Batches& data,
   return accumulator.result(options, threads);
 }
 
-/// NaN equals NaN; otherwise within Tolerance.
+/// NaN equals NaN; otherwise within Tolerance, or to the bit when @p bitwise.
 void expectClose(const std::vector<double>& expected,
                  const std::vector<double>& actual,
-                 const char* what)
+                 const char* what,
+                 bool bitwise = false)
 {
   ASSERT_EQ(expected.size(), actual.size()) << what;
   for (std::size_t i = 0; i < expected.size(); ++i)
   {
-    if (std::isnan(expected[i]))
+    if (bitwise)
+    {
+      EXPECT_EQ(std::memcmp(&expected[i], &actual[i], sizeof(double)), 0)
+        << what << "[" << i << "] = " << actual[i] << ", not " << expected[i];
+    }
+    else if (std::isnan(expected[i]))
     {
       EXPECT_TRUE(std::isnan(actual[i])) << what << "[" << i << "] = " << actual[i];
     }
@@ -174,26 +181,33 @@ void expectClose(const std::vector<double>& expected,
   }
 }
 
-void expectSameScope(const ScopeEntropy& expected, const ScopeEntropy& actual, const char* scope)
+void expectSameScope(const ScopeEntropy& expected,
+                     const ScopeEntropy& actual,
+                     const char* scope,
+                     bool bitwise = false)
 {
   SCOPED_TRACE(scope);
-  expectClose(expected.Entropy, actual.Entropy, "Entropy");
-  expectClose(expected.ConditionalEntropy, actual.ConditionalEntropy, "ConditionalEntropy");
-  expectClose(expected.MutualInformation, actual.MutualInformation, "MutualInformation");
+  expectClose(expected.Entropy, actual.Entropy, "Entropy", bitwise);
+  expectClose(
+    expected.ConditionalEntropy, actual.ConditionalEntropy, "ConditionalEntropy", bitwise);
+  expectClose(expected.MutualInformation, actual.MutualInformation, "MutualInformation", bitwise);
   ASSERT_EQ(expected.ClassEntropy.size(), actual.ClassEntropy.size());
   for (std::size_t k = 0; k < expected.ClassEntropy.size(); ++k)
   {
-    expectClose(expected.ClassEntropy[k], actual.ClassEntropy[k], "ClassEntropy");
+    expectClose(expected.ClassEntropy[k], actual.ClassEntropy[k], "ClassEntropy", bitwise);
   }
   EXPECT_EQ(expected.Count, actual.Count);
   EXPECT_EQ(expected.NonFinite, actual.NonFinite);
 }
 
-void expectSameLayer(const LayerDiscreteEntropy& expected, const LayerDiscreteEntropy& actual)
+/// Within Tolerance, or to the bit (NaN included) when @p bitwise; ranges exactly.
+void expectSameLayer(const LayerDiscreteEntropy& expected,
+                     const LayerDiscreteEntropy& actual,
+                     bool bitwise = false)
 {
-  expectSameScope(expected.Neurons, actual.Neurons, "neurons");
-  expectSameScope(expected.Channels, actual.Channels, "channels");
-  expectSameScope(expected.Layer, actual.Layer, "layer");
+  expectSameScope(expected.Neurons, actual.Neurons, "neurons", bitwise);
+  expectSameScope(expected.Channels, actual.Channels, "channels", bitwise);
+  expectSameScope(expected.Layer, actual.Layer, "layer", bitwise);
   ASSERT_EQ(expected.ChannelRanges.size(), actual.ChannelRanges.size());
   for (std::size_t c = 0; c < expected.ChannelRanges.size(); ++c)
   {
@@ -208,16 +222,21 @@ struct Grouping
   SampleGrouping Samples;
 };
 
-TEST(HistogramAccumulatorStreaming, EqualsInMemoryEstimatorForEveryBatchLayoutAndOption)
+/// Every sample in one group; classes (labelsOf); classes 0 and 3 only.
+std::vector<Grouping> groupingsOf(std::size_t samples)
 {
-  const Batches data = randomBatches(40, 3, 6, 1);
-  const std::vector<std::int64_t> labels = labelsOf(data.Samples);
-  const std::vector<Grouping> groupings = {
-    { "all samples", SampleGrouping::all(data.Samples) },
+  const std::vector<std::int64_t> labels = labelsOf(samples);
+  return {
+    { "all samples", SampleGrouping::all(samples) },
     { "classes", SampleGrouping::fromLabels(labels) },
     { "classes 0 and 3", SampleGrouping::fromLabels(labels, { 0, 3 }) },
   };
-  for (const Grouping& grouping : groupings)
+}
+
+TEST(HistogramAccumulatorStreaming, EqualsInMemoryEstimatorForEveryBatchLayoutAndOption)
+{
+  const Batches data = randomBatches(40, 3, 6, 1);
+  for (const Grouping& grouping : groupingsOf(data.Samples))
   {
     for (const RangeMode range : { RangeMode::Layer, RangeMode::Channel, RangeMode::Fixed })
     {
@@ -615,6 +634,136 @@ TEST(HistogramAccumulatorCancel, CancelledBatchRefusesFurtherUse)
   HistogramAccumulator fresh(settings, { ValueRange{ -5.0, 5.0 } });
   accumulator.importCounts(fresh.exportCounts());
   EXPECT_EQ(accumulator.samplesAdded(), 0u);
+}
+
+/// The whole layer as one point-major batch (the in-memory filters' layout).
+template<typename T>
+HistogramAccumulator pointMajor(const std::vector<T>& values,
+                                const HistogramAccumulatorSettings& settings,
+                                const std::vector<ValueRange>& ranges,
+                                const SampleGrouping& grouping,
+                                int threads)
+{
+  HistogramAccumulator accumulator(settings, ranges);
+  EXPECT_TRUE(accumulator.addBatch(values.data(),
+                                   grouping.numberOfSamples(),
+                                   grouping.Group.data(),
+                                   BatchLayout::PointMajor,
+                                   threads));
+  return accumulator;
+}
+
+TEST(HistogramAccumulatorPointMajor, EqualsNCHWBitForBit)
+{
+  // Dense counting (8 bins) and sorted keys (4096 bins for 40 samples), with and without
+  // classes and with samples left out; a wide layer splits channels into point blocks.
+  struct Case
+  {
+    std::size_t Samples;
+    std::size_t Channels;
+    std::size_t Points;
+    int Bins;
+  };
+  for (const Case& layer :
+       { Case{ 40, 3, 6, 8 }, Case{ 40, 3, 6, 4096 }, Case{ 300, 2, 5000, 16 } })
+  {
+    const Batches data = randomBatches(layer.Samples, layer.Channels, layer.Points, 9);
+    for (const Grouping& grouping : groupingsOf(data.Samples))
+    {
+      SCOPED_TRACE(std::string(grouping.Name) + ", " + std::to_string(layer.Bins) + " bins, " +
+                   std::to_string(layer.Points) + " points");
+      DiscreteEntropyOptions options = optionsWithBins(layer.Bins);
+      // Narrower than the data: clamped values are counted alike in both layouts.
+      const std::vector<ValueRange> ranges = { { -1.5, 2.0 } };
+      for (const NeuronHistograms neurons :
+           { NeuronHistograms::PerClass, NeuronHistograms::AllClasses, NeuronHistograms::None })
+      {
+        HistogramAccumulatorSettings settings = HistogramAccumulatorSettings::forLayer(
+          data.Channels, data.Points, grouping.Samples, options);
+        settings.Neurons = neurons;
+        options.NeuronScope = neurons != NeuronHistograms::None;
+        const HistogramAccumulator nchw =
+          accumulate(data, settings, ranges, grouping.Samples, 0, data.Samples, 2);
+        const HistogramAccumulator byNeuron =
+          pointMajor(data.PointMajor, settings, ranges, grouping.Samples, 2);
+        EXPECT_EQ(nchw.exportCounts(), byNeuron.exportCounts());
+        EXPECT_EQ(nchw.clampedPerChannel(), byNeuron.clampedPerChannel());
+        expectSameLayer(nchw.result(options), byNeuron.result(options), true);
+      }
+
+      // Neurons evaluated as counted (computeDiscreteEntropy's way): the same records as
+      // kept counts, in either layout, in any unit.
+      options.NeuronScope = true;
+      HistogramAccumulatorSettings settings = HistogramAccumulatorSettings::forLayer(
+        data.Channels, data.Points, grouping.Samples, options);
+      const HistogramAccumulator kept =
+        accumulate(data, settings, ranges, grouping.Samples, 0, data.Samples, 1);
+      settings.Neurons = NeuronHistograms::Evaluated;
+      const HistogramAccumulator evaluated =
+        pointMajor(data.PointMajor, settings, ranges, grouping.Samples, 2);
+      const HistogramAccumulator evaluatedNCHW =
+        accumulate(data, settings, ranges, grouping.Samples, 0, data.Samples, 2);
+      for (const bool normalize : { false, true })
+      {
+        options.Normalize = normalize;
+        expectSameLayer(kept.result(options), evaluated.result(options), true);
+        expectSameLayer(kept.result(options), evaluatedNCHW.result(options), true);
+      }
+      EXPECT_EQ(kept.clampedPerChannel(), evaluated.clampedPerChannel());
+
+      // Without the clamped count (computeDiscreteEntropy's way): the same records.
+      settings.CountClamped = false;
+      const HistogramAccumulator uncounted =
+        pointMajor(data.PointMajor, settings, ranges, grouping.Samples, 1);
+      expectSameLayer(kept.result(options), uncounted.result(options), true);
+      EXPECT_GT(kept.clampedInLayer(), 0u);
+      EXPECT_EQ(uncounted.clampedInLayer(), 0u);
+      settings.CountClamped = true;
+
+      // Double values: point-major and NCHW agree as well.
+      const std::vector<double> nchwDouble(data.NCHW.begin(), data.NCHW.end());
+      const std::vector<double> pointMajorDouble(data.PointMajor.begin(), data.PointMajor.end());
+      settings.Neurons = NeuronHistograms::PerClass;
+      HistogramAccumulator doubleNCHW(settings, ranges);
+      EXPECT_TRUE(doubleNCHW.addBatch(
+        nchwDouble.data(), data.Samples, grouping.Samples.Group.data(), BatchLayout::NCHW, 2));
+      EXPECT_EQ(doubleNCHW.exportCounts(),
+                pointMajor(pointMajorDouble, settings, ranges, grouping.Samples, 2).exportCounts());
+    }
+  }
+}
+
+TEST(HistogramAccumulatorPointMajor, InMemoryEstimatorIsOnePointMajorBatch)
+{
+  // computeDiscreteEntropy is ranges, one point-major batch, result(): equal to the bit to
+  // the range pass and counting pass streamed in NCHW batches.
+  const Batches data = randomBatches(60, 3, 10, 10);
+  const SampleGrouping grouping = SampleGrouping::fromLabels(labelsOf(data.Samples));
+  for (const RangeMode range : { RangeMode::Layer, RangeMode::Channel, RangeMode::Fixed })
+  {
+    DiscreteEntropyOptions options = optionsWithBins(32);
+    options.Range = range;
+    const LayerDiscreteEntropy expected = data.inMemory(grouping, options);
+    expectSameLayer(expected, streamed(data, BatchLayout::NCHW, 7, grouping, options), true);
+  }
+}
+
+TEST(HistogramAccumulatorPointMajor, EvaluatedNeuronsTakeOneWholeBatchAndDoNotMerge)
+{
+  const Batches data = randomBatches(20, 2, 3, 11);
+  const SampleGrouping grouping = SampleGrouping::all(data.Samples);
+  HistogramAccumulatorSettings settings =
+    HistogramAccumulatorSettings::forLayer(2, 3, grouping, optionsWithBins(8));
+  settings.Neurons = NeuronHistograms::Evaluated;
+  EXPECT_EQ(settings.bytesPerNeuron(), 0u);
+  HistogramAccumulator accumulator(settings, { ValueRange{ -3.0, 3.0 } });
+  EXPECT_THROW(accumulator.addBatch(data.PointMajor.data(), 19, nullptr, BatchLayout::PointMajor),
+               std::invalid_argument);
+  EXPECT_TRUE(accumulator.addBatch(data.NCHW.data(), 20, nullptr, BatchLayout::NCHW));
+  EXPECT_THROW(accumulator.addBatch(data.NCHW.data(), 1, nullptr, BatchLayout::NCHW),
+               std::invalid_argument);
+  EXPECT_THROW(accumulator.exportCounts(), std::logic_error);
+  EXPECT_THROW(accumulator.merge(accumulator), std::logic_error);
 }
 
 TEST(HistogramAccumulatorSettingsCheck, InvalidSettingsAndRangesAreNamed)
