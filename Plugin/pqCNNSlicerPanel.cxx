@@ -17,6 +17,7 @@
 #include <vtkSMProxyLocator.h>
 #include <vtkSMSourceProxy.h>
 
+#include <QBoxLayout>
 #include <QFileInfo>
 #include <QPainter>
 #include <QPixmap>
@@ -92,16 +93,31 @@ pqCNNSlicerPanel::pqCNNSlicerPanel(QWidget* parent)
   , Ui(new Ui::pqCNNSlicerPanel())
 {
   this->setWindowTitle(tr("CNN Slicer"));
-  // Scrollable, so that the panel can share a dock area with the Pipeline Browser and the
-  // Properties panel on a small screen.
-  auto* scroll = new QScrollArea(this);
+  // Scrollable, so that the panel fits a small screen; the Analyze button and the status line
+  // stay below the scroll area, always in reach.
+  auto* frame = new QWidget(this);
+  frame->setObjectName(QStringLiteral("panelFrame"));
+  auto* frameLayout = new QVBoxLayout(frame);
+  frameLayout->setContentsMargins(0, 0, 0, 0);
+  auto* scroll = new QScrollArea(frame);
   scroll->setObjectName(QStringLiteral("scrollArea"));
   scroll->setWidgetResizable(true);
   scroll->setFrameShape(QFrame::NoFrame);
   auto* contents = new QWidget(scroll);
   this->Ui->setupUi(contents);
   scroll->setWidget(contents);
-  this->setWidget(scroll);
+  frameLayout->addWidget(scroll, 1);
+  for (QWidget* always : { static_cast<QWidget*>(this->Ui->statusLabel),
+                           static_cast<QWidget*>(this->Ui->analyzeButton) })
+  {
+    this->Ui->mainLayout->removeWidget(always);
+    always->setParent(frame);
+    auto* row = new QHBoxLayout();
+    row->setContentsMargins(9, 0, 9, 6);
+    row->addWidget(always);
+    frameLayout->addLayout(row);
+  }
+  this->setWidget(frame);
   this->Ui->layerTree->setItemDelegateForColumn(EntropyColumn, new EntropyBarDelegate(this));
   this->Ui->layerTree->header()->setStretchLastSection(true);
   this->Ui->sampleSlider->setMinimum(0);
@@ -167,8 +183,14 @@ pqCNNSlicerPanel::pqCNNSlicerPanel(QWidget* parent)
                          this->Selection.Color =
                            index == 1 ? pqCNNSlicerSelection::Coloring::NeuronEntropy
                                       : pqCNNSlicerSelection::Coloring::SampleActivation;
+                         this->updateChannelRange();
                        });
                    });
+  QObject::connect(ui.fitSampleCheck,
+                   &QCheckBox::toggled,
+                   this,
+                   [this](bool checked)
+                   { this->change([&]() { this->Selection.FitSampleRange = checked; }); });
   QObject::connect(ui.perClassCheck,
                    &QCheckBox::toggled,
                    this,
@@ -669,6 +691,7 @@ void pqCNNSlicerPanel::showSelection()
   ui.colorCombo->setCurrentIndex(
     this->Selection.Color == pqCNNSlicerSelection::Coloring::NeuronEntropy ? 1 : 0);
   ui.perClassCheck->setChecked(this->Selection.PerClassLines);
+  ui.fitSampleCheck->setChecked(this->Selection.FitSampleRange);
   this->updateChannelRange();
   this->updateSampleInfo();
   this->showAnimationTime();
@@ -684,9 +707,11 @@ void pqCNNSlicerPanel::updateChannelRange()
   this->Ui->channelSpin->setMaximum(channels - 1);
   this->Ui->channelSpin->setValue(this->Selection.Channel);
   this->Ui->channelInfo->setText(tr("of %1").arg(channels));
-  // The mosaic shows every channel at once.
+  // The mosaic shows every channel at once; entropy has no samples to compare.
   this->Ui->channelSpin->setEnabled(this->Selection.Show ==
                                     pqCNNSlicerSelection::Display::ChannelSlice);
+  this->Ui->fitSampleCheck->setEnabled(this->Selection.Color ==
+                                       pqCNNSlicerSelection::Coloring::SampleActivation);
 }
 
 void pqCNNSlicerPanel::updateSampleInfo()

@@ -17,14 +17,19 @@
 #include <pqView.h>
 #include <pqXYChartView.h>
 
+#include <vtkAbstractArray.h>
 #include <vtkDataAssembly.h>
 #include <vtkDataObject.h>
 #include <vtkNew.h>
+#include <vtkPVArrayInformation.h>
+#include <vtkPVDataInformation.h>
+#include <vtkPVDataSetAttributesInformation.h>
 #include <vtkSMEnumerationDomain.h>
 #include <vtkSMPVRepresentationProxy.h>
 #include <vtkSMParaViewPipelineControllerWithRendering.h>
 #include <vtkSMPropertyHelper.h>
 #include <vtkSMRenderViewProxy.h>
+#include <vtkSMRepresentationProxy.h>
 #include <vtkSMSessionProxyManager.h>
 #include <vtkSMSourceProxy.h>
 #include <vtkSMStringVectorProperty.h>
@@ -32,12 +37,18 @@
 #include <vtkSMViewLayoutProxy.h>
 #include <vtkSMViewProxy.h>
 #include <vtkTable.h>
+#include <vtkVariant.h>
 
 #include <algorithm>
+#include <iterator>
 
+#include <QCoreApplication>
+#include <QEvent>
 #include <QSet>
 #include <QSignalBlocker>
+#include <QSize>
 #include <QTimer>
+#include <QWidget>
 
 #include <string>
 #include <vector>
@@ -49,6 +60,12 @@ namespace
 const char* const EntropyRole = "entropy";
 const char* const LayerRole = "layer";
 const char* const SliceRole = "slice";
+const char* const CaptionRole = "caption";
+// Roles of the views Analyze makes: the panel drives these fully and only moves other views'
+// layer and sample along (a chart someone else made keeps its title and series).
+const char* const RenderViewRole = "render view";
+const char* const ChartViewRole = "chart view";
+const char* const SpreadsheetViewRole = "spreadsheet view";
 const char* const LayoutName = "CNN Slicer";
 
 // Annotation keys of the selection on the reader proxy.
@@ -59,10 +76,24 @@ const char* const ClassKey = "CNNSlicer.Class";
 const char* const DisplayKey = "CNNSlicer.Display";
 const char* const ColorKey = "CNNSlicer.Color";
 const char* const PerClassKey = "CNNSlicer.PerClassLines";
+const char* const RangeKey = "CNNSlicer.ColorRange";
 
-bool hasRole(pqPipelineSource* source, const char* role)
+// The render view keeps these fractions of its width and height free of the image: the
+// colour legend stands in the right strip, the caption in the top one.
+const double LegendStrip = 0.24;
+const double CaptionStrip = 0.2;
+
+// The chart's qualitative palette (Tableau 10): one distinct colour per class for up to ten
+// classes; H(T) and I(T;Y) are black (solid, dashed), so they never share a class's colour.
+const char* const ClassColors[] = { "0.122", "0.467", "0.706", "1.000", "0.498", "0.055",
+                                    "0.173", "0.627", "0.173", "0.839", "0.153", "0.157",
+                                    "0.580", "0.404", "0.741", "0.549", "0.337", "0.294",
+                                    "0.890", "0.467", "0.761", "0.498", "0.498", "0.498",
+                                    "0.737", "0.741", "0.133", "0.090", "0.745", "0.812" };
+
+bool hasRole(pqProxy* item, const char* role)
 {
-  vtkSMProxy* proxy = source ? source->getProxy() : nullptr;
+  vtkSMProxy* proxy = item ? item->getProxy() : nullptr;
   return proxy && proxy->HasAnnotation(pqCNNSlicerPipeline::RoleKey) &&
          QString::fromUtf8(proxy->GetAnnotation(pqCNNSlicerPipeline::RoleKey)) ==
            QLatin1String(role);
@@ -93,8 +124,9 @@ pqPipelineSource* consumerWithRole(pqPipelineSource* source, int port, const cha
   return nullptr;
 }
 
-/// The first view of `type` in which output `port` of `source` has a representation.
-pqView* viewShowing(pqPipelineSource* source, int port, const QString& type)
+/// The first view of `type` made by the panel (`role`) in which output `port` of `source` has
+/// a representation.
+pqView* viewShowing(pqPipelineSource* source, int port, const QString& type, const char* role)
 {
   pqOutputPort* output = source ? source->getOutputPort(port) : nullptr;
   if (!output)
@@ -103,7 +135,7 @@ pqView* viewShowing(pqPipelineSource* source, int port, const QString& type)
   }
   for (pqView* view : output->getViews())
   {
-    if (view->getViewType() == type)
+    if (view->getViewType() == type && hasRole(view, role))
     {
       return view;
     }
@@ -143,6 +175,16 @@ void setEnumeration(vtkSMProxy* proxy, const char* name, const char* text)
   {
     vtkSMPropertyHelper(property).Set(domain->GetEntryValueForText(text));
   }
+}
+
+/// The text of an enumeration property's value ("Never"), or an empty string.
+QString enumerationText(vtkSMProxy* proxy, const char* name)
+{
+  vtkSMProperty* property = proxy->GetProperty(name);
+  auto* domain = property ? property->FindDomain<vtkSMEnumerationDomain>() : nullptr;
+  const char* text =
+    domain ? domain->GetEntryTextForValue(vtkSMPropertyHelper(property).GetAsInt()) : nullptr;
+  return text ? QString::fromUtf8(text) : QString();
 }
 
 void setVisible(vtkSMProxy* representationProxy, bool visible)
@@ -220,6 +262,7 @@ bool pqCNNSlicerSelection::load(vtkSMProxy* reader)
   this->Color = text(ColorKey) == QLatin1String("entropy") ? Coloring::NeuronEntropy
                                                            : Coloring::SampleActivation;
   this->PerClassLines = text(PerClassKey) == QLatin1String("1");
+  this->FitSampleRange = text(RangeKey) == QLatin1String("sample");
   return true;
 }
 
@@ -240,6 +283,7 @@ void pqCNNSlicerSelection::store(vtkSMProxy* reader) const
   reader->SetAnnotation(ColorKey,
                         this->Color == Coloring::NeuronEntropy ? "entropy" : "activation");
   reader->SetAnnotation(PerClassKey, this->PerClassLines ? "1" : "0");
+  reader->SetAnnotation(RangeKey, this->FitSampleRange ? "sample" : "layer");
   END_UNDO_EXCLUDE();
 }
 
@@ -305,16 +349,36 @@ void pqCNNSlicerPipeline::refresh()
   }
   this->LayerBlock = consumerWithRole(this->Entropy, 0, LayerRole);
   this->ChannelSlice = consumerWithRole(this->LayerBlock, 0, SliceRole);
-  this->RenderView = viewShowing(this->ChannelSlice, 0, pqRenderView::renderViewType());
+  const QString renderType = pqRenderView::renderViewType();
+  this->RenderView = viewShowing(this->ChannelSlice, 0, renderType, RenderViewRole);
   if (!this->RenderView)
   {
-    this->RenderView = viewShowing(this->LayerBlock, 0, pqRenderView::renderViewType());
+    this->RenderView = viewShowing(this->LayerBlock, 0, renderType, RenderViewRole);
   }
-  this->ChartView = viewShowing(this->Entropy, 2, pqXYChartView::XYChartViewType());
-  this->SpreadsheetView = viewShowing(this->Entropy, 1, pqSpreadSheetView::spreadsheetViewType());
+  this->ChartView = viewShowing(this->Entropy, 2, pqXYChartView::XYChartViewType(), ChartViewRole);
+  this->SpreadsheetView =
+    viewShowing(this->Entropy, 1, pqSpreadSheetView::spreadsheetViewType(), SpreadsheetViewRole);
+  // The caption is the Text source with the role that the panel's render view shows.
+  this->Caption = nullptr;
+  if (this->RenderView)
+  {
+    const auto sources =
+      pqApplicationCore::instance()->getServerManagerModel()->findItems<pqPipelineSource*>(
+        this->RenderView->getServer());
+    for (pqPipelineSource* source : sources)
+    {
+      if (hasRole(source, CaptionRole) && source->getRepresentation(0, this->RenderView))
+      {
+        this->Caption = source;
+        break;
+      }
+    }
+  }
 }
 
-pqPipelineSource* pqCNNSlicerPipeline::createFilter(const char* xmlName,
+pqPipelineSource* pqCNNSlicerPipeline::createSource(pqServer* server,
+                                                    const char* group,
+                                                    const char* xmlName,
                                                     pqPipelineSource* input,
                                                     int port,
                                                     const char* role,
@@ -322,16 +386,19 @@ pqPipelineSource* pqCNNSlicerPipeline::createFilter(const char* xmlName,
 {
   // As paraview.simple does it: the filter is complete (inputs, properties) when it appears,
   // so it needs no Apply and does not take the Properties panel away from the user.
-  vtkSMSessionProxyManager* proxies = input->getServer()->proxyManager();
+  vtkSMSessionProxyManager* proxies = server->proxyManager();
   vtkSmartPointer<vtkSMProxy> proxy;
-  proxy.TakeReference(proxies->NewProxy("filters", xmlName));
+  proxy.TakeReference(proxies->NewProxy(group, xmlName));
   if (!proxy)
   {
     return nullptr;
   }
   vtkNew<vtkSMParaViewPipelineController> controller;
   controller->PreInitializeProxy(proxy);
-  vtkSMPropertyHelper(proxy, "Input").Set(input->getProxy(), static_cast<unsigned int>(port));
+  if (input)
+  {
+    vtkSMPropertyHelper(proxy, "Input").Set(input->getProxy(), static_cast<unsigned int>(port));
+  }
   controller->PostInitializeProxy(proxy);
   proxy->SetAnnotation(RoleKey, role);
   // Registering makes the new filter the active source. The user's choice stays active, and
@@ -374,21 +441,26 @@ void pqCNNSlicerPipeline::createViews(pqServer* server)
     layout->SplitHorizontal(0, 0.5);
     layout->SplitVertical(2, 0.55);
   }
-  auto place = [&](QPointer<pqView>& view, const QString& type, int cell)
+  auto place = [&](QPointer<pqView>& view, const QString& type, const char* role, int cell)
   {
     if (view)
     {
       return;
     }
     view = builder->createView(type, server);
-    if (view && !(newLayout && layout->AssignView(cell, view->getViewProxy())))
+    if (!view)
+    {
+      return;
+    }
+    view->getProxy()->SetAnnotation(RoleKey, role);
+    if (!(newLayout && layout->AssignView(cell, view->getViewProxy())))
     {
       layout->AssignViewToAnyCell(view->getViewProxy(), cell);
     }
   };
-  place(this->RenderView, pqRenderView::renderViewType(), 1);
-  place(this->ChartView, pqXYChartView::XYChartViewType(), 5);
-  place(this->SpreadsheetView, pqSpreadSheetView::spreadsheetViewType(), 6);
+  place(this->RenderView, pqRenderView::renderViewType(), RenderViewRole, 1);
+  place(this->ChartView, pqXYChartView::XYChartViewType(), ChartViewRole, 5);
+  place(this->SpreadsheetView, pqSpreadSheetView::spreadsheetViewType(), SpreadsheetViewRole, 6);
 }
 
 QString pqCNNSlicerPipeline::analyze(const pqCNNSlicerSelection& selection,
@@ -409,22 +481,31 @@ QString pqCNNSlicerPipeline::analyze(const pqCNNSlicerSelection& selection,
   QList<pqPipelineSource*> existing = this->EntropyFilters;
   existing << this->LayerBlock << this->ChannelSlice;
   const KeepApplied keepExisting(QList<pqPipelineSource*>(existing) << this->Reader);
+  pqServer* server = this->Reader->getServer();
   if (!this->Entropy)
   {
-    this->Entropy =
-      this->createFilter("CNNEntropyDiscrete", this->Reader, 0, EntropyRole, QString());
+    this->Entropy = this->createSource(
+      server, "filters", "CNNEntropyDiscrete", this->Reader, 0, EntropyRole, QString());
     this->EntropyFilters.append(this->Entropy);
   }
-  if (!this->LayerBlock)
+  if (!this->LayerBlock && this->Entropy)
   {
-    this->LayerBlock =
-      this->createFilter("ExtractBlock", this->Entropy, 0, LayerRole, QStringLiteral("CNN layer"));
-    vtkSMPropertyHelper(this->LayerBlock->getProxy(), "Assembly").Set("Hierarchy");
+    this->LayerBlock = this->createSource(
+      server, "filters", "ExtractBlock", this->Entropy, 0, LayerRole, QStringLiteral("CNN layer"));
+    if (this->LayerBlock)
+    {
+      vtkSMPropertyHelper(this->LayerBlock->getProxy(), "Assembly").Set("Hierarchy");
+    }
   }
-  if (!this->ChannelSlice)
+  if (!this->ChannelSlice && this->LayerBlock)
   {
-    this->ChannelSlice = this->createFilter(
-      "ResampleToImage", this->LayerBlock, 0, SliceRole, QStringLiteral("CNN channel slice"));
+    this->ChannelSlice = this->createSource(server,
+                                            "filters",
+                                            "ResampleToImage",
+                                            this->LayerBlock,
+                                            0,
+                                            SliceRole,
+                                            QStringLiteral("CNN channel slice"));
   }
   if (!this->Entropy || !this->LayerBlock || !this->ChannelSlice)
   {
@@ -448,7 +529,29 @@ QString pqCNNSlicerPipeline::analyze(const pqCNNSlicerSelection& selection,
     }
   }
 
-  this->createViews(this->Reader->getServer());
+  this->createViews(server);
+  if (!this->Caption && this->RenderView)
+  {
+    this->Caption = this->createSource(server,
+                                       "sources",
+                                       "TextSource",
+                                       nullptr,
+                                       0,
+                                       CaptionRole,
+                                       QStringLiteral("CNN Slicer caption"));
+    if (this->Caption)
+    {
+      this->Caption->updatePipeline();
+      this->Caption->setModifiedState(pqProxy::UNMODIFIED);
+      if (vtkSMProxy* text = representation(this->Caption, 0, this->RenderView))
+      {
+        setEnumeration(text, "WindowLocation", "Upper Left Corner");
+        setEnumeration(text, "Justification", "Left");
+        vtkSMPropertyHelper(text, "FontSize").Set(12);
+        setVisible(text, true);
+      }
+    }
+  }
   // Representations in their views (hidden until apply decides what the render view shows).
   representation(this->LayerBlock, 0, this->RenderView);
   representation(this->ChannelSlice, 0, this->RenderView);
@@ -466,7 +569,9 @@ QString pqCNNSlicerPipeline::analyze(const pqCNNSlicerSelection& selection,
   if (vtkSMProxy* chart = this->ChartView ? this->ChartView->getProxy() : nullptr)
   {
     vtkSMPropertyHelper(chart, "ChartTitle").Set("Entropy through the network");
-    vtkSMPropertyHelper(chart, "BottomAxisTitle").Set("layer (0 = input, execution order)");
+    // Outside the plot area (ParaView's Left/Top/Right/Bottom legends make room for
+    // themselves), so that no line runs under it.
+    setEnumeration(chart, "LegendLocation", "Right");
     chart->UpdateVTKObjects();
   }
   if (vtkSMProxy* render = this->RenderView ? this->RenderView->getProxy() : nullptr)
@@ -477,7 +582,8 @@ QString pqCNNSlicerPipeline::analyze(const pqCNNSlicerSelection& selection,
     render->UpdateVTKObjects();
   }
   this->FittedCamera.clear();
-  const KeepApplied keepCreated({ this->Entropy, this->LayerBlock, this->ChannelSlice });
+  const KeepApplied keepCreated(
+    { this->Entropy, this->LayerBlock, this->ChannelSlice, this->Caption });
   this->apply(selection, data);
   END_UNDO_SET();
 
@@ -574,21 +680,131 @@ void pqCNNSlicerPipeline::applyDisplay(const pqCNNSlicerSelection& selection,
     vtkSMPVRepresentationProxy::SetScalarColoring(
       shown, "activation", vtkDataObject::POINT, selection.Sample);
   }
-  // The colour range of the whole layer (all channels) for that sample, so that channels
-  // compare by colour as the user steps through them.
-  vtkSMPVRepresentationProxy::RescaleTransferFunctionToDataRange(shown, false, true);
+  this->applyColorRange(shown, selection);
   vtkSMPVRepresentationProxy::SetScalarBarVisibility(shown, this->RenderView->getProxy(), true);
   vtkSMProxy* colors = vtkSMPropertyHelper(shown, "LookupTable", true).GetAsProxy();
   if (vtkSMProxy* bar = vtkSMTransferFunctionProxy::FindScalarBarRepresentation(
         colors, this->RenderView->getProxy()))
   {
-    const std::string title = entropy ? "neuron entropy (" + data.entropyUnit().toStdString() + ")"
-                                      : "activation of sample " + std::to_string(selection.Sample);
+    std::string title = "neuron entropy (" + data.entropyUnit().toStdString() + ")";
+    if (!entropy)
+    {
+      title = selection.FitSampleRange ? "activation (this sample's range)"
+                                       : "activation (layer range, all samples)";
+    }
     vtkSMPropertyHelper(bar, "Title").Set(title.c_str());
     vtkSMPropertyHelper(bar, "ComponentTitle").Set("");
+    // Beside the image, in the strip fitCamera keeps free, not over it.
+    setEnumeration(bar, "WindowLocation", "Any Location");
+    const double position[2] = { 1.0 - LegendStrip + 0.02, 0.06 };
+    vtkSMPropertyHelper(bar, "Position").Set(position, 2);
+    vtkSMPropertyHelper(bar, "ScalarBarLength").Set(1.0 - CaptionStrip - 0.1);
+    vtkSMPropertyHelper(bar, "RangeLabelFormat").Set("%-#.3g");
     bar->UpdateVTKObjects();
   }
   shown->UpdateVTKObjects();
+}
+
+void pqCNNSlicerPipeline::applyColorRange(vtkSMProxy* shown, const pqCNNSlicerSelection& selection)
+{
+  vtkSMProxy* colors = vtkSMPropertyHelper(shown, "LookupTable", true).GetAsProxy();
+  if (!colors)
+  {
+    return;
+  }
+  const bool activation = selection.Color == pqCNNSlicerSelection::Coloring::SampleActivation;
+  // The layer's range over every sample (each sample is one component of `activation`), so
+  // that the same colour means the same value whichever sample is shown
+  // (Documentation/design.md section 4.3).
+  double range[2] = { 0.0, -1.0 };
+  if (activation && !selection.FitSampleRange && this->LayerBlock)
+  {
+    vtkPVDataInformation* information = this->LayerBlock->getOutputPort(0)->getDataInformation();
+    vtkPVArrayInformation* array =
+      information ? information->GetPointDataInformation()->GetArrayInformation("activation")
+                  : nullptr;
+    for (int component = 0; array && component < array->GetNumberOfComponents(); ++component)
+    {
+      const double* componentRange = array->GetComponentRange(component);
+      if (componentRange[0] <= componentRange[1])
+      {
+        range[0] = range[1] < range[0] ? componentRange[0] : std::min(range[0], componentRange[0]);
+        range[1] = std::max(range[1], componentRange[1]);
+      }
+    }
+  }
+  if (range[0] <= range[1])
+  {
+    // Kept: ParaView's automatic rescaling would fit it to the sample again on the next Apply.
+    setEnumeration(colors, "AutomaticRescaleRangeMode", "Never");
+    vtkSMTransferFunctionProxy::RescaleTransferFunction(colors, range[0], range[1]);
+    if (vtkSMProxy* opacity = vtkSMPropertyHelper(colors, "ScalarOpacityFunction").GetAsProxy())
+    {
+      vtkSMTransferFunctionProxy::RescaleTransferFunction(opacity, range[0], range[1]);
+    }
+  }
+  else
+  {
+    // The shown sample's (or the entropy's) range over the whole layer (all channels), so
+    // that channels still compare by colour as the user steps through them.
+    setEnumeration(colors, "AutomaticRescaleRangeMode", "Grow and update on 'Apply'");
+    vtkSMPVRepresentationProxy::RescaleTransferFunctionToDataRange(shown, false, true);
+  }
+  colors->UpdateVTKObjects();
+}
+
+namespace
+{
+/// What the render view shows, for its corner text: layer, channel, and the sample with label
+/// and prediction (class names where the model has them), or the entropy's samples.
+std::string captionText(const pqCNNSlicerSelection& selection, const pqCNNSlicerData& data)
+{
+  const pqCNNSlicerLayer* layer = data.layer(selection.Layer);
+  QString text = selection.Layer;
+  if (layer)
+  {
+    text = QStringLiteral("%1 (%2), ").arg(layer->Name, layer->Type);
+    text += selection.Show == pqCNNSlicerSelection::Display::Mosaic
+              ? QStringLiteral("%1 channels").arg(layer->Channels)
+              : QStringLiteral("channel %1 of %2").arg(selection.Channel).arg(layer->Channels);
+  }
+  if (selection.Color == pqCNNSlicerSelection::Coloring::NeuronEntropy)
+  {
+    text += selection.ClassIndex < 0 ? QStringLiteral("\nneuron entropy over all samples")
+                                     : QStringLiteral("\nneuron entropy over class %1")
+                                         .arg(data.className(selection.ClassIndex));
+  }
+  else if (data.sampleCount() > 0)
+  {
+    const int sample = selection.Sample;
+    text +=
+      QStringLiteral("\nsample %1 (dataset image %2)").arg(sample).arg(data.datasetIndex(sample));
+    text += QStringLiteral("\nlabel %1, predicted %2")
+              .arg(data.className(data.label(sample)), data.className(data.prediction(sample)));
+  }
+  return text.toStdString();
+}
+}
+
+void pqCNNSlicerPipeline::applyCaption(const pqCNNSlicerSelection& selection,
+                                       const pqCNNSlicerData& data)
+{
+  if (!this->Caption)
+  {
+    return;
+  }
+  vtkSMProxy* caption = this->Caption->getProxy();
+  const std::string text = captionText(selection, data);
+  vtkSMPropertyHelper property(caption, "Text");
+  if (text != (property.GetAsString() ? property.GetAsString() : ""))
+  {
+    property.Set(text.c_str());
+    caption->UpdateVTKObjects();
+    if (this->Caption->modifiedState() == pqProxy::UNMODIFIED)
+    {
+      this->Caption->updatePipeline();
+    }
+  }
 }
 
 void pqCNNSlicerPipeline::fitCamera(const pqCNNSlicerSelection& selection,
@@ -606,19 +822,62 @@ void pqCNNSlicerPipeline::fitCamera(const pqCNNSlicerSelection& selection,
   // A view resets its camera on the first render after a representation appears; render
   // first, so that the fit below is the one that stays.
   this->RenderView->forceRender();
+  // What is shown: the slice's W x H plane (the whole volume's depth would leave the slice
+  // small), or the mosaic's tiles as the representation draws them.
+  double box[6] = {
+    layer->Bounds[0], layer->Bounds[1], layer->Bounds[2], layer->Bounds[3], 0.0, 0.0
+  };
+  box[4] = box[5] = layer->Bounds[4] + selection.Channel;
   if (selection.Show == pqCNNSlicerSelection::Display::Mosaic)
   {
-    this->RenderView->resetDisplay();
+    auto* mosaic =
+      vtkSMRepresentationProxy::SafeDownCast(representation(this->LayerBlock, 0, this->RenderView));
+    vtkPVDataInformation* tiles = mosaic ? mosaic->GetRepresentedDataInformation() : nullptr;
+    if (!tiles || tiles->GetNumberOfPoints() == 0)
+    {
+      this->RenderView->resetDisplay();
+      return;
+    }
+    tiles->GetBounds(box);
   }
-  else
+  // Looking straight at the image, parallel projection, scaled so that the image fills the
+  // view but for the legend's strip on the right and the caption's at the top: the tiles'
+  // labels then appear at once wherever the tiles are large enough for them.
+  // The view's shape as it will be drawn: a view Analyze has just placed in its layout gets its
+  // size when Qt lays the layout out, so that is done first.
+  QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+  QSize shape(vtkSMPropertyHelper(renderView, "ViewSize").GetAsInt(0),
+              vtkSMPropertyHelper(renderView, "ViewSize").GetAsInt(1));
+  if (QWidget* widget = this->RenderView->widget())
   {
-    // The slice's W x H plane (the whole volume's depth would leave the slice small).
-    const double z = layer->Bounds[4] + selection.Channel;
-    double plane[6] = {
-      layer->Bounds[0], layer->Bounds[1], layer->Bounds[2], layer->Bounds[3], z, z
-    };
-    renderView->ResetCamera(plane);
+    if (widget->isVisible() && widget->width() > 0 && widget->height() > 0)
+    {
+      shape = widget->size();
+    }
   }
+  const double width = std::max(1, shape.width());
+  const double height = std::max(1, shape.height());
+  const double margin = 0.04;
+  const double freeWidth = width * (1.0 - LegendStrip - margin);
+  const double freeHeight = height * (1.0 - CaptionStrip - margin);
+  const double boxWidth = std::max(box[1] - box[0], 1e-6);
+  const double boxHeight = std::max(box[3] - box[2], 1e-6);
+  const double unitsPerPixel = std::max(boxWidth / freeWidth, boxHeight / freeHeight);
+  // The free area's centre, in pixels from the view's centre.
+  const double shiftX = (margin * width + freeWidth) / 2.0 - width / 2.0;
+  const double shiftY = (margin * height + freeHeight) / 2.0 - height / 2.0;
+  const double focus[3] = { (box[0] + box[1]) / 2.0 - shiftX * unitsPerPixel,
+                            (box[2] + box[3]) / 2.0 - shiftY * unitsPerPixel,
+                            (box[4] + box[5]) / 2.0 };
+  const double distance = 2.0 * std::max({ boxWidth, boxHeight, 1.0 });
+  const double position[3] = { focus[0], focus[1], focus[2] + distance };
+  const double up[3] = { 0.0, 1.0, 0.0 };
+  vtkSMPropertyHelper(renderView, "CameraParallelProjection").Set(1);
+  vtkSMPropertyHelper(renderView, "CameraFocalPoint").Set(focus, 3);
+  vtkSMPropertyHelper(renderView, "CameraPosition").Set(position, 3);
+  vtkSMPropertyHelper(renderView, "CameraViewUp").Set(up, 3);
+  vtkSMPropertyHelper(renderView, "CameraParallelScale").Set(height * unitsPerPixel / 2.0);
+  renderView->UpdateVTKObjects();
 }
 
 void pqCNNSlicerPipeline::applyChart(const pqCNNSlicerSelection& selection,
@@ -630,26 +889,33 @@ void pqCNNSlicerPipeline::applyChart(const pqCNNSlicerSelection& selection,
   {
     return;
   }
+  const std::string unit = data.entropyUnit().toStdString();
   vtkSMPropertyHelper(line, "UseIndexForXAxis").Set(0);
   vtkSMPropertyHelper(line, "XArrayName").Set("layer_index");
-  std::vector<std::string> visible{ "entropy" };
-  std::vector<std::string> labels{ "entropy", "H(T)", "mutual_information", "I(T;Y)" };
+  // H(T) and I(T;Y) always; I(T;Y) on the right axis, so that it is not squashed against the
+  // larger H(T). ParaView's legend drops '|': a class line is "H(T) in class k".
+  std::vector<std::string> visible{ "entropy", "mutual_information" };
+  std::vector<std::string> labels{ "entropy", "H(T)", "mutual_information", "I(T;Y) (right axis)" };
+  std::vector<std::string> colors{ "entropy", "0", "0", "0", "mutual_information", "0", "0", "0" };
+  std::vector<std::string> styles{ "entropy", "1", "mutual_information", "2" };
   if (selection.PerClassLines)
   {
+    const int palette = static_cast<int>(std::size(ClassColors) / 3);
     for (int k = 0; k < data.classNames().size(); ++k)
     {
       const std::string column = "entropy_class_" + std::to_string(k);
       visible.push_back(column);
       labels.push_back(column);
-      labels.push_back("H(T | class " + data.className(k).toStdString() + ")");
+      labels.push_back("H(T) in class " + data.className(k).toStdString());
+      colors.push_back(column);
+      for (int channel = 0; channel < 3; ++channel)
+      {
+        colors.push_back(ClassColors[3 * (k % palette) + channel]);
+      }
     }
   }
-  else
-  {
-    visible.push_back("mutual_information");
-  }
   // SeriesVisibility holds (series, 0/1) pairs; every column of the table gets one, so that
-  // only the chosen lines show.
+  // only the chosen lines show. The totals are drawn thicker than the class lines.
   std::vector<std::string> visibility;
   std::vector<std::string> thickness;
   auto* table = vtkTable::SafeDownCast(pqCNNSlicerData::fetch(this->Entropy->getSourceProxy(), 2));
@@ -657,20 +923,121 @@ void pqCNNSlicerPipeline::applyChart(const pqCNNSlicerSelection& selection,
   {
     const std::string series = table->GetColumnName(column) ? table->GetColumnName(column) : "";
     const bool shown = std::find(visible.begin(), visible.end(), series) != visible.end();
+    const bool total = series == "entropy" || series == "mutual_information";
     visibility.push_back(series);
     visibility.push_back(shown ? "1" : "0");
     thickness.push_back(series);
-    thickness.push_back(shown ? "2" : "1");
+    thickness.push_back(total ? "3" : shown ? "2" : "1");
   }
   setStrings(line, "SeriesVisibility", visibility);
   setStrings(line, "SeriesLabel", labels);
+  setStrings(line, "SeriesColor", colors);
+  setStrings(line, "SeriesLineStyle", styles);
   setStrings(line, "SeriesLineThickness", thickness);
+  setStrings(line, "SeriesPlotCorner", { "mutual_information", "1" });
   line->UpdateVTKObjects();
-  if (vtkSMProxy* chart = this->ChartView->getProxy())
+
+  vtkSMProxy* chart = this->ChartView->getProxy();
+  // Layer names at the layers' integer positions instead of indices with half steps. Names
+  // are long and layers many, so a module's first layer is named in full one line lower
+  // ("features.0") and the layers after it by their last part (".1", ".2"); the selected layer
+  // is in brackets.
+  vtkAbstractArray* indices = table ? table->GetColumnByName("layer_index") : nullptr;
+  vtkAbstractArray* names = table ? table->GetColumnByName("layer_name") : nullptr;
+  std::vector<std::string> ticks;
+  double last = 0.0;
+  QString previousModule;
+  for (vtkIdType row = 0; indices && names && row < table->GetNumberOfRows(); ++row)
   {
-    vtkSMPropertyHelper(chart, "LeftAxisTitle").Set(data.entropyUnit().toUtf8().constData());
-    chart->UpdateVTKObjects();
+    const double position = indices->GetVariantValue(row).ToDouble();
+    const QString name = QString::fromStdString(names->GetVariantValue(row).ToString());
+    const int dot = name.lastIndexOf(QLatin1Char('.'));
+    const QString module = dot > 0 ? name.left(dot) : QString();
+    QString label = name;
+    if (!module.isEmpty() && module == previousModule)
+    {
+      label = name.mid(dot);
+    }
+    if (name == selection.Layer)
+    {
+      label = QStringLiteral("[%1]").arg(label);
+    }
+    if (!module.isEmpty() && module != previousModule)
+    {
+      label.prepend(QLatin1Char('\n'));
+    }
+    previousModule = module;
+    ticks.push_back(QString::number(position).toStdString());
+    ticks.push_back(label.toStdString());
+    last = std::max(last, position);
   }
+  vtkSMPropertyHelper(chart, "BottomAxisUseCustomLabels").Set(ticks.empty() ? 0 : 1);
+  setStrings(chart, "BottomAxisLabels", ticks);
+  vtkSMPropertyHelper(chart, "BottomAxisUseCustomRange").Set(ticks.empty() ? 0 : 1);
+  vtkSMPropertyHelper(chart, "BottomAxisRangeMinimum").Set(-0.5);
+  vtkSMPropertyHelper(chart, "BottomAxisRangeMaximum").Set(last + 0.5);
+  vtkSMPropertyHelper(chart, "BottomAxisLabelFontSize").Set(10);
+  vtkSMPropertyHelper(chart, "BottomAxisTitle")
+    .Set(("layer; selected: " + selection.Layer.toStdString()).c_str());
+  vtkSMPropertyHelper(chart, "LeftAxisTitle").Set(("H(T) (" + unit + ")").c_str());
+  vtkSMPropertyHelper(chart, "RightAxisTitle").Set(("I(T;Y) (" + unit + ")").c_str());
+  chart->UpdateVTKObjects();
+}
+
+QList<pqView*> pqCNNSlicerPipeline::applyOtherViews(const pqCNNSlicerSelection& selection,
+                                                    const pqCNNSlicerData& data)
+{
+  // A Feature Map Mosaic or Slice of the reader or of an entropy filter made by someone else
+  // (a script, a loaded state such as the quickstart's) follows the chosen layer and sample.
+  QList<pqView*> changed;
+  const pqCNNSlicerLayer* layer = data.layer(selection.Layer);
+  QList<pqPipelineSource*> sources = this->EntropyFilters;
+  sources.prepend(this->Reader);
+  for (pqPipelineSource* source : sources)
+  {
+    pqOutputPort* output = source ? source->getOutputPort(0) : nullptr;
+    for (pqDataRepresentation* shown :
+         output ? output->getRepresentations(nullptr) : QList<pqDataRepresentation*>())
+    {
+      pqView* view = shown->getView();
+      vtkSMProxy* proxy = shown->getProxy();
+      if (!view || hasRole(view, RenderViewRole) || !shown->isVisible() ||
+          !proxy->GetProperty("Representation"))
+      {
+        continue;
+      }
+      const std::string type = vtkSMPropertyHelper(proxy, "Representation").GetAsString();
+      bool touched = false;
+      if (type == "Feature Map Mosaic" && layer &&
+          vtkSMPropertyHelper(proxy, "MosaicLayer").GetAsInt() >= 0 &&
+          vtkSMPropertyHelper(proxy, "MosaicLayer").GetAsInt() != layer->Position)
+      {
+        // A mosaic of one layer shows the chosen one; one of every layer stays so.
+        vtkSMPropertyHelper(proxy, "MosaicLayer").Set(layer->Position);
+        touched = true;
+      }
+      vtkSMPropertyHelper colorArray(proxy, "ColorArrayName", true);
+      const char* array = colorArray.GetInputArrayNameToProcess();
+      vtkSMProxy* colors = vtkSMPropertyHelper(proxy, "LookupTable", true).GetAsProxy();
+      if (colors && array && std::string(array) == "activation" &&
+          vtkSMPropertyHelper(colors, "VectorComponent").GetAsInt() != selection.Sample &&
+          (type == "Feature Map Mosaic" || type == "Slice"))
+      {
+        vtkSMPVRepresentationProxy::SetScalarColoring(
+          proxy, "activation", colorArray.GetInputArrayAssociation(), selection.Sample);
+        touched = true;
+      }
+      if (touched)
+      {
+        proxy->UpdateVTKObjects();
+        if (!changed.contains(view))
+        {
+          changed.append(view);
+        }
+      }
+    }
+  }
+  return changed;
 }
 
 void pqCNNSlicerPipeline::apply(const pqCNNSlicerSelection& selection, const pqCNNSlicerData& data)
@@ -679,7 +1046,7 @@ void pqCNNSlicerPipeline::apply(const pqCNNSlicerSelection& selection, const pqC
   const pqCNNSlicerLayer* layer = data.layer(selection.Layer);
   BEGIN_UNDO_SET(QStringLiteral("CNN Slicer selection"));
   QList<pqPipelineSource*> changed = this->EntropyFilters;
-  changed << this->LayerBlock << this->ChannelSlice;
+  changed << this->LayerBlock << this->ChannelSlice << this->Caption;
   const KeepApplied keepApplied(changed);
   if (layer)
   {
@@ -705,12 +1072,14 @@ void pqCNNSlicerPipeline::apply(const pqCNNSlicerSelection& selection, const pqC
     }
   }
   this->applyDisplay(selection, data);
+  this->applyCaption(selection, data);
   this->applyChart(selection, data);
   this->fitCamera(selection, data);
   // Rendered inside the undo set: a render updates proxies too (the scalar bar's placement),
   // and those changes would otherwise form an undo step of their own in front of this one.
-  for (pqView* view :
-       { this->RenderView.data(), this->ChartView.data(), this->SpreadsheetView.data() })
+  QList<pqView*> views = this->applyOtherViews(selection, data);
+  views << this->RenderView.data() << this->ChartView.data() << this->SpreadsheetView.data();
+  for (pqView* view : views)
   {
     if (view)
     {
@@ -777,6 +1146,9 @@ pqCNNSlicerSelection pqCNNSlicerPipeline::selectionFromPipeline(const pqCNNSlice
             vtkSMPropertyHelper(shown->getProxy(), "LookupTable", true).GetAsProxy())
       {
         selection.Sample = vtkSMPropertyHelper(colors, "VectorComponent").GetAsInt();
+        // applyColorRange keeps the layer's range by turning automatic rescaling off.
+        selection.FitSampleRange =
+          enumerationText(colors, "AutomaticRescaleRangeMode") != QLatin1String("Never");
       }
     }
   }

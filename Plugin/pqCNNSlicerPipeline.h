@@ -40,6 +40,9 @@ struct pqCNNSlicerSelection
   Coloring Color = Coloring::SampleActivation;
   /// One line per class in the chart (the entropy filter's PerClassOutputs).
   bool PerClassLines = false;
+  /// Colour range of the shown sample alone; by default the layer's range over all samples,
+  /// so that samples compare by colour.
+  bool FitSampleRange = false;
 
   /// Reads the annotations of `reader`; false when it has none (a reader the panel never saw).
   bool load(vtkSMProxy* reader);
@@ -59,9 +62,11 @@ struct pqCNNSlicerSelection
  * channel) port 1 -> spreadsheet view (channel table) port 2 -> line chart view (layer table:
  * entropy through the network)
  *
- * in a layout tab "CNN Slicer". Every piece is a normal proxy the user can edit or delete; the
- * panel finds the pieces again through an annotation "CNNSlicer.Role" on each filter and through
- * the views that show them, so it works the same after a state file is loaded.
+ * in a layout tab "CNN Slicer", with a Text source (role "caption") for the render view's corner
+ * text. Every piece is a normal proxy the user can edit or delete; the panel finds the pieces
+ * again through an annotation "CNNSlicer.Role" on each filter and on each view it made, so it
+ * works the same after a state file is loaded and leaves views it did not make to their owners
+ * (it only moves their layer and sample along).
  *
  * Why Resample To Image: the Slice representation takes one vtkImageData, while Extract Block
  * keeps a collection. Sampling exactly the layer's bounds with its W x H x C points puts every
@@ -85,6 +90,8 @@ public:
   const QList<pqPipelineSource*>& entropyFilters() const { return this->EntropyFilters; }
   pqPipelineSource* layerBlock() const { return this->LayerBlock; }
   pqPipelineSource* channelSlice() const { return this->ChannelSlice; }
+  /// The Text source whose corner text says what the render view shows (role "caption").
+  pqPipelineSource* caption() const { return this->Caption; }
   pqView* renderView() const { return this->RenderView; }
   pqView* chartView() const { return this->ChartView; }
   pqView* spreadsheetView() const { return this->SpreadsheetView; }
@@ -100,7 +107,9 @@ public:
   QString analyze(const pqCNNSlicerSelection& selection, const pqCNNSlicerData& data);
 
   /// Pushes `selection` into the pieces that exist (layer, channel, sample colouring, class
-  /// filter, chart series) and renders. Changes are undoable.
+  /// filter, chart series, caption) and into other views of the reader and its entropy
+  /// filters (a Feature Map Mosaic or Slice someone else made, e.g. a loaded state), and
+  /// renders. Changes are undoable.
   void apply(const pqCNNSlicerSelection& selection, const pqCNNSlicerData& data);
 
   /**
@@ -126,9 +135,18 @@ private:
   void applyLayer(const pqCNNSlicerLayer& layer);
   void applyDisplay(const pqCNNSlicerSelection& selection, const pqCNNSlicerData& data);
   void applyClasses(const pqCNNSlicerSelection& selection);
+  void applyColorRange(vtkSMProxy* shown, const pqCNNSlicerSelection& selection);
+  void applyCaption(const pqCNNSlicerSelection& selection, const pqCNNSlicerData& data);
   void applyChart(const pqCNNSlicerSelection& selection, const pqCNNSlicerData& data);
+  /// Views the panel did not make: returns the views it changed (to be rendered).
+  QList<pqView*> applyOtherViews(const pqCNNSlicerSelection& selection,
+                                 const pqCNNSlicerData& data);
   void fitCamera(const pqCNNSlicerSelection& selection, const pqCNNSlicerData& data);
-  pqPipelineSource* createFilter(const char* xmlName,
+  /// A new proxy of `group`/`xmlName` fed by `input` (none when nullptr), registered as a
+  /// pipeline source with annotation `role`.
+  pqPipelineSource* createSource(pqServer* server,
+                                 const char* group,
+                                 const char* xmlName,
                                  pqPipelineSource* input,
                                  int port,
                                  const char* role,
@@ -140,6 +158,7 @@ private:
   QList<pqPipelineSource*> EntropyFilters;
   QPointer<pqPipelineSource> LayerBlock;
   QPointer<pqPipelineSource> ChannelSlice;
+  QPointer<pqPipelineSource> Caption;
   QPointer<pqView> RenderView;
   QPointer<pqView> ChartView;
   QPointer<pqView> SpreadsheetView;
