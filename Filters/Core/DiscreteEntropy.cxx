@@ -173,11 +173,6 @@ void HistogramSummary::reset(int groups)
   NonFinite = 0;
 }
 
-void HistogramSummary::addBin(double total)
-{
-  addCount(total, Count, CLogC);
-}
-
 template<typename CountT>
 void HistogramSummary::summarize(const CountT* counts, int bins, int groups)
 {
@@ -192,7 +187,7 @@ void HistogramSummary::summarize(const CountT* counts, int bins, int groups)
       total += c;
       addCount(c, GroupCount[g], GroupCLogC[g]);
     }
-    addBin(total);
+    addCount(total, Count, CLogC);
   }
   for (int g = 0; g < groups; ++g)
   {
@@ -236,7 +231,7 @@ void HistogramSummary::summarizeSortedKeys(const std::vector<std::uint32_t>& key
       }
       i = j;
     }
-    addBin(binTotal);
+    addCount(binTotal, Count, CLogC);
   }
 }
 

@@ -140,7 +140,6 @@ public:
 
 private:
   void reset(int groups);
-  void addBin(double total);
 
   std::vector<double> GroupCount;
   std::vector<double> GroupCLogC;
