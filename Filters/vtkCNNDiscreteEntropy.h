@@ -16,6 +16,13 @@
 #include "CNNSlicerFiltersModule.h" // for export macro
 #include "vtkCNNEntropyFilterBase.h"
 
+#include <memory> // for std::unique_ptr
+
+namespace cnnslicer
+{
+struct DiscreteEntropyOptions;
+}
+
 class CNNSLICERFILTERS_EXPORT vtkCNNDiscreteEntropy : public vtkCNNEntropyFilterBase
 {
 public:
@@ -56,10 +63,27 @@ public:
   vtkBooleanMacro(Normalize, bool);
   ///@}
 
+  ///@{
+  /**
+   * Stream the samples (Documentation/entropy.md, "Streaming"): instead of holding every
+   * activation of every sample, ask the CNN Activations Reader for StreamBatchSize samples
+   * at a time and accumulate histograms, in two passes (ranges, then counts), so that the
+   * results equal the in-memory ones. Memory: one batch of activations plus the histograms.
+   * The output has the same tables and per-neuron arrays, without the `activation` array.
+   */
+  vtkSetMacro(StreamSamples, bool);
+  vtkGetMacro(StreamSamples, bool);
+  vtkBooleanMacro(StreamSamples, bool);
+  vtkSetClampMacro(StreamBatchSize, int, 1, 65536);
+  vtkGetMacro(StreamBatchSize, int);
+  ///@}
+
 protected:
   vtkCNNDiscreteEntropy();
   ~vtkCNNDiscreteEntropy() override;
 
+  int RequestUpdateExtent(vtkInformation*, vtkInformationVector**, vtkInformationVector*) override;
+  int RequestData(vtkInformation*, vtkInformationVector**, vtkInformationVector*) override;
   bool ComputeLayer(const vtkCNNLayerInput& input, vtkCNNLayerEntropy& result) override;
   std::string DescribeEstimator() const override;
   std::string DescribeUnit() const override;
@@ -68,10 +92,23 @@ protected:
   int RangeMode = LAYER_RANGE;
   double FixedRange[2] = { 0.0, 1.0 };
   bool Normalize = false;
+  bool StreamSamples = false;
+  int StreamBatchSize = 256;
 
 private:
   vtkCNNDiscreteEntropy(const vtkCNNDiscreteEntropy&) = delete;
   void operator=(const vtkCNNDiscreteEntropy&) = delete;
+
+  /// The core's options from the filter's properties; an empty problem when valid.
+  cnnslicer::DiscreteEntropyOptions CoreOptions(std::string& problem) const;
+  /// One pass of the pipeline in streaming mode: folds the current batch, and asks for the
+  /// next one until both passes are done; then writes the outputs.
+  int RequestStreamedData(vtkInformation* request,
+                          vtkInformationVector** inputVector,
+                          vtkInformationVector* outputVector);
+
+  class vtkStreamingState;
+  std::unique_ptr<vtkStreamingState> Streaming;
 };
 
 #endif

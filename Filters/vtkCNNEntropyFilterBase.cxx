@@ -236,28 +236,7 @@ int vtkCNNEntropyFilterBase::RequestData(vtkInformation*,
 {
   std::size_t computed = 0;
   const bool ok = this->RequestLocalData(inputVector, outputVector, computed) != 0;
-  // Reduction step of a parallel run: each process computed its own layers; the rows of
-  // all of them go to process 0 in layer order (vtkCNNParallelTables.h).
-  const vtkCNNParallelTables parallel(outputVector->GetInformationObject(0));
-  const long long layers = parallel.AgreeOnLayers(ok, computed);
-  if (layers < 0)
-  {
-    if (ok)
-    {
-      vtkErrorMacro(<< "Another process of the parallel run failed; see its error message.");
-    }
-    return 0;
-  }
-  if (layers == 0)
-  {
-    vtkErrorMacro(<< "No activation volume with a point array named as the input array was "
-                     "found; select the array that holds one component per sample.");
-    return 0;
-  }
-  parallel.GatherRows(vtkTable::GetData(outputVector, 1), { "layer_index" });
-  parallel.GatherRows(vtkTable::GetData(outputVector, 2), { "layer_index" });
-  this->UpdateProgress(1.0);
-  return 1;
+  return this->GatherParallelResults(ok, computed, outputVector);
 }
 
 int vtkCNNEntropyFilterBase::RequestLocalData(vtkInformationVector** inputVector,
@@ -266,8 +245,6 @@ int vtkCNNEntropyFilterBase::RequestLocalData(vtkInformationVector** inputVector
 {
   vtkDataObject* input = vtkDataObject::GetData(inputVector[0], 0);
   vtkDataObject* output = vtkDataObject::GetData(outputVector, 0);
-  vtkTable* channelTable = vtkTable::GetData(outputVector, 1);
-  vtkTable* layerTable = vtkTable::GetData(outputVector, 2);
 
   // The output is a shallow copy: new blocks (with their own attribute containers) that
   // share the input's arrays, so adding arrays to them never modifies the input.
@@ -287,13 +264,10 @@ int vtkCNNEntropyFilterBase::RequestLocalData(vtkInformationVector** inputVector
 
   vtkCNNTableBuilder channels;
   vtkCNNTableBuilder layers;
-  const std::string unit = this->DescribeUnit();
   for (std::size_t b = 0; b < blocks.size(); ++b)
   {
     const vtkCNNLayerBlock& block = blocks[b];
     const std::string& layerName = block.LayerName;
-    const std::string& layerType = block.LayerType;
-    const double layerIndex = block.LayerIndex;
 
     int association = -1;
     vtkDataArray* activations = this->GetInputArrayToProcess(0, block.Image, association);
@@ -355,37 +329,8 @@ int vtkCNNEntropyFilterBase::RequestLocalData(vtkInformationVector** inputVector
     }
     ++computed;
 
-    const std::vector<std::int64_t>& classLabels = layer.Grouping.GroupLabel;
-    if (!result.Neurons.Entropy.empty())
-    {
-      AddNeuronArrays(block.Image, result.Neurons, classLabels);
-    }
     const std::size_t channelCount =
       layer.Dispatch([](const auto& l) { return l.NumberOfChannels; });
-    for (std::size_t c = 0; c < channelCount && (!result.Channels.Entropy.empty() ||
-                                                 !result.ChannelVectors.Entropy.empty());
-         ++c)
-    {
-      channels.NewRow();
-      channels.Set("layer_index", layerIndex);
-      channels.SetText("layer_name", layerName);
-      channels.SetText("layer_type", layerType);
-      channels.Set("channel", static_cast<double>(c));
-      if (!result.Channels.Entropy.empty())
-      {
-        AddScopeColumns(channels, result.Channels, c, classLabels, "");
-      }
-      if (!result.ChannelVectors.Entropy.empty())
-      {
-        AddScopeColumns(channels, result.ChannelVectors, c, classLabels, "vector_");
-      }
-      if (!result.ChannelRanges.empty())
-      {
-        channels.Set("range_low", result.ChannelRanges[c].Low);
-        channels.Set("range_high", result.ChannelRanges[c].High);
-      }
-    }
-
     if (!result.SampleLayer.Entropy.empty())
     {
       // Sample scope: rows per (sample, channel) and per sample instead of per layer.
@@ -396,9 +341,9 @@ int vtkCNNEntropyFilterBase::RequestLocalData(vtkInformationVector** inputVector
         channelCount,
         points / channelCount,
         SampleInfo{
-          layerIndex,
-          layerName,
-          layerType,
+          block.LayerIndex,
+          block.LayerName,
+          block.LayerType,
           labels,
           vtkArrayDownCast<vtkDataArray>(input->GetFieldData()->GetAbstractArray("sample_id")),
           vtkArrayDownCast<vtkDataArray>(input->GetFieldData()->GetAbstractArray("prediction")) },
@@ -406,56 +351,132 @@ int vtkCNNEntropyFilterBase::RequestLocalData(vtkInformationVector** inputVector
         layers);
       continue;
     }
+    this->WriteLayer(block, result, layer.Grouping, channelCount, points, channels, layers);
+  }
+  this->WriteTables(channels, layers, outputVector);
+  return 1;
+}
 
-    layers.NewRow();
-    layers.Set("layer_index", layerIndex);
-    layers.SetText("layer_name", layerName);
-    layers.SetText("layer_type", layerType);
-    layers.SetText("output_shape", block.OutputShape);
-    if (!result.Layer.Entropy.empty())
+void vtkCNNEntropyFilterBase::WriteLayer(const vtkCNNLayerBlock& block,
+                                         const vtkCNNLayerEntropy& result,
+                                         const cnnslicer::SampleGrouping& grouping,
+                                         std::size_t channelCount,
+                                         std::size_t points,
+                                         vtkCNNTableBuilder& channels,
+                                         vtkCNNTableBuilder& layers)
+{
+  const std::vector<std::int64_t>& classLabels = grouping.GroupLabel;
+  if (!result.Neurons.Entropy.empty())
+  {
+    AddNeuronArrays(block.Image, result.Neurons, classLabels);
+  }
+  for (std::size_t c = 0; c < channelCount && (!result.Channels.Entropy.empty() ||
+                                               !result.ChannelVectors.Entropy.empty());
+       ++c)
+  {
+    channels.NewRow();
+    channels.Set("layer_index", block.LayerIndex);
+    channels.SetText("layer_name", block.LayerName);
+    channels.SetText("layer_type", block.LayerType);
+    channels.Set("channel", static_cast<double>(c));
+    if (!result.Channels.Entropy.empty())
     {
-      AddScopeColumns(layers, result.Layer, 0, classLabels, "");
+      AddScopeColumns(channels, result.Channels, c, classLabels, "");
     }
-    if (!result.LayerVector.Entropy.empty())
+    if (!result.ChannelVectors.Entropy.empty())
     {
-      AddScopeColumns(layers, result.LayerVector, 0, classLabels, "vector_");
-    }
-    if (!result.Neurons.Entropy.empty())
-    {
-      // Mean neuron entropy: how much a single unit varies across inputs, on average.
-      double sum = 0.0;
-      std::size_t defined = 0;
-      for (const double h : result.Neurons.Entropy)
-      {
-        if (!std::isnan(h))
-        {
-          sum += h;
-          ++defined;
-        }
-      }
-      layers.Set("mean_neuron_entropy", defined > 0 ? sum / defined : std::nan(""));
-      layers.Set("undefined_neurons", static_cast<double>(result.Neurons.undefinedCount()));
+      AddScopeColumns(channels, result.ChannelVectors, c, classLabels, "vector_");
     }
     if (!result.ChannelRanges.empty())
     {
-      double low = result.ChannelRanges.front().Low;
-      double high = result.ChannelRanges.front().High;
-      for (const auto& r : result.ChannelRanges)
-      {
-        low = std::min(low, r.Low);
-        high = std::max(high, r.High);
-      }
-      layers.Set("range_low", low);
-      layers.Set("range_high", high);
+      channels.Set("range_low", result.ChannelRanges[c].Low);
+      channels.Set("range_high", result.ChannelRanges[c].High);
     }
-    layers.Set("channels", static_cast<double>(channelCount));
-    layers.Set("neurons", static_cast<double>(points));
-    layers.Set("samples", static_cast<double>(layer.Grouping.selectedCount()));
   }
+
+  layers.NewRow();
+  layers.Set("layer_index", block.LayerIndex);
+  layers.SetText("layer_name", block.LayerName);
+  layers.SetText("layer_type", block.LayerType);
+  layers.SetText("output_shape", block.OutputShape);
+  if (!result.Layer.Entropy.empty())
+  {
+    AddScopeColumns(layers, result.Layer, 0, classLabels, "");
+  }
+  if (!result.LayerVector.Entropy.empty())
+  {
+    AddScopeColumns(layers, result.LayerVector, 0, classLabels, "vector_");
+  }
+  if (!result.Neurons.Entropy.empty())
+  {
+    // Mean neuron entropy: how much a single unit varies across inputs, on average.
+    double sum = 0.0;
+    std::size_t defined = 0;
+    for (const double h : result.Neurons.Entropy)
+    {
+      if (!std::isnan(h))
+      {
+        sum += h;
+        ++defined;
+      }
+    }
+    layers.Set("mean_neuron_entropy", defined > 0 ? sum / defined : std::nan(""));
+    layers.Set("undefined_neurons", static_cast<double>(result.Neurons.undefinedCount()));
+  }
+  if (!result.ChannelRanges.empty())
+  {
+    double low = result.ChannelRanges.front().Low;
+    double high = result.ChannelRanges.front().High;
+    for (const auto& r : result.ChannelRanges)
+    {
+      low = std::min(low, r.Low);
+      high = std::max(high, r.High);
+    }
+    layers.Set("range_low", low);
+    layers.Set("range_high", high);
+  }
+  layers.Set("channels", static_cast<double>(channelCount));
+  layers.Set("neurons", static_cast<double>(points));
+  layers.Set("samples", static_cast<double>(grouping.selectedCount()));
+}
+
+void vtkCNNEntropyFilterBase::WriteTables(vtkCNNTableBuilder& channels,
+                                          vtkCNNTableBuilder& layers,
+                                          vtkInformationVector* outputVector) const
+{
+  vtkTable* channelTable = vtkTable::GetData(outputVector, 1);
+  vtkTable* layerTable = vtkTable::GetData(outputVector, 2);
   channels.Build(channelTable);
   layers.Build(layerTable);
-  vtkCNNSetTableMetadata(channelTable, unit, this->DescribeEstimator());
-  vtkCNNSetTableMetadata(layerTable, unit, this->DescribeEstimator());
+  vtkCNNSetTableMetadata(channelTable, this->DescribeUnit(), this->DescribeEstimator());
+  vtkCNNSetTableMetadata(layerTable, this->DescribeUnit(), this->DescribeEstimator());
+}
+
+int vtkCNNEntropyFilterBase::GatherParallelResults(bool ok,
+                                                   std::size_t computed,
+                                                   vtkInformationVector* outputVector)
+{
+  // Reduction step of a parallel run: each process computed its own layers; the rows of
+  // all of them go to process 0 in layer order (vtkCNNParallelTables.h).
+  const vtkCNNParallelTables parallel(outputVector->GetInformationObject(0));
+  const long long layers = parallel.AgreeOnLayers(ok, computed);
+  if (layers < 0)
+  {
+    if (ok)
+    {
+      vtkErrorMacro(<< "Another process of the parallel run failed; see its error message.");
+    }
+    return 0;
+  }
+  if (layers == 0)
+  {
+    vtkErrorMacro(<< "No activation volume with a point array named as the input array was "
+                     "found; select the array that holds one component per sample.");
+    return 0;
+  }
+  parallel.GatherRows(vtkTable::GetData(outputVector, 1), { "layer_index" });
+  parallel.GatherRows(vtkTable::GetData(outputVector, 2), { "layer_index" });
+  this->UpdateProgress(1.0);
   return 1;
 }
 

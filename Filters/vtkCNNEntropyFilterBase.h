@@ -32,8 +32,14 @@
 #include <string>  // for std::string
 #include <vector>  // for std::vector
 
+struct vtkCNNLayerBlock;
 struct vtkCNNLayerInput;
 struct vtkCNNLayerEntropy;
+class vtkCNNTableBuilder;
+namespace cnnslicer
+{
+class SampleGrouping;
+}
 class vtkDataArray;
 class vtkFieldData;
 class vtkImageData;
@@ -117,6 +123,30 @@ protected:
 
   /// Unit of the entropy columns ("bits", "nats", or "normalized").
   virtual std::string DescribeUnit() const;
+
+  /**
+   * Writes one layer's estimates (Documentation/design.md sections 2.8 and 2.9): the
+   * per-neuron arrays on @p block's image, one row per channel and the layer's row.
+   */
+  void WriteLayer(const vtkCNNLayerBlock& block,
+                  const vtkCNNLayerEntropy& result,
+                  const cnnslicer::SampleGrouping& grouping,
+                  std::size_t channelCount,
+                  std::size_t points,
+                  vtkCNNTableBuilder& channels,
+                  vtkCNNTableBuilder& layers);
+
+  /// Builds output ports 1 (channels) and 2 (layers) with their unit and estimator.
+  void WriteTables(vtkCNNTableBuilder& channels,
+                   vtkCNNTableBuilder& layers,
+                   vtkInformationVector* outputVector) const;
+
+  /**
+   * The reduction step of a parallel run (each process computed @p computed of its own
+   * layers, @p ok when it succeeded): table rows go to process 0 in layer order. Returns
+   * what RequestData returns.
+   */
+  int GatherParallelResults(bool ok, std::size_t computed, vtkInformationVector* outputVector);
 
   int Unit = BITS;
   bool NeuronScope = true;

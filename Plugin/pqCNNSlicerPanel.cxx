@@ -1,6 +1,8 @@
 #include "pqCNNSlicerPanel.h"
 #include "ui_pqCNNSlicerPanel.h"
 
+#include "ModulePath.h"
+
 #include <pqActiveObjects.h>
 #include <pqAnimationScene.h>
 #include <pqApplicationCore.h>
@@ -74,17 +76,6 @@ public:
   }
 };
 
-/// A module node name as the module is called: the reader prefixes numbers with "_" to make
-/// valid XML names (`features/_0` is `features.0`).
-QString moduleName(const char* node)
-{
-  QString name = QString::fromUtf8(node);
-  if (name.size() > 1 && name.startsWith(QLatin1Char('_')) && name.at(1).isDigit())
-  {
-    name.remove(0, 1);
-  }
-  return name;
-}
 }
 
 //-----------------------------------------------------------------------------
@@ -553,7 +544,8 @@ void pqCNNSlicerPanel::addTreeNode(QTreeWidgetItem* parent, int node)
     }
     return nullptr;
   };
-  const QString name = moduleName(assembly->GetNodeName(node));
+  const QString name =
+    QString::fromStdString(cnnslicer::moduleNameOfNode(assembly->GetNodeName(node)));
   const pqCNNSlicerLayer* only = datasets.size() == 1 ? layerAt(datasets[0]) : nullptr;
   if (only && children.empty())
   {

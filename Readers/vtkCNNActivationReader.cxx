@@ -1,6 +1,7 @@
 #include "vtkCNNActivationReader.h"
 
 #include "vtkCNNActivationCollectionBuilder.h"
+#include "vtkCNNSampleStreaming.h"
 
 #include "ActivationVolume.h"
 #include "DatasetError.h"
@@ -12,10 +13,15 @@
 #include "SampleSelection.h"
 
 #include "vtkDataArraySelection.h"
+#include "vtkExecutive.h"
 #include "vtkImageData.h"
 #include "vtkImageReader2.h"
 #include "vtkImageReader2Factory.h"
 #include "vtkInformation.h"
+#include "vtkInformationIdTypeKey.h"
+#include "vtkInformationIntegerKey.h"
+#include "vtkInformationIntegerRequestKey.h"
+#include "vtkInformationKeyVectorKey.h"
 #include "vtkInformationVector.h"
 #include "vtkLogger.h"
 #include "vtkMultiProcessController.h"
@@ -335,7 +341,7 @@ int vtkCNNActivationReader::FillOutputPortInformation(int port, vtkInformation* 
   return 1;
 }
 
-int vtkCNNActivationReader::RequestInformation(vtkInformation*,
+int vtkCNNActivationReader::RequestInformation(vtkInformation* request,
                                                vtkInformationVector**,
                                                vtkInformationVector* outputVector)
 {
@@ -448,6 +454,12 @@ int vtkCNNActivationReader::RequestInformation(vtkInformation*,
     }
   }
   this->MemoryEstimate = bytes / (1024.0 * 1024.0);
+  // For a streaming consumer (vtkCNNSampleStreaming): the selection's size, and batch -1,
+  // the ordinary output of every selected sample, until a consumer asks for a batch.
+  outInfo->Set(vtkCNNSampleStreaming::NUMBER_OF_SAMPLES(),
+               static_cast<vtkIdType>(internals.Selected.size()));
+  outInfo->Set(vtkCNNSampleStreaming::SAMPLE_BATCH(), -1);
+  request->AppendUnique(vtkExecutive::KEYS_TO_COPY(), vtkCNNSampleStreaming::NUMBER_OF_SAMPLES());
   internals.InformationValid = true;
   return 1;
 }
@@ -520,7 +532,26 @@ int vtkCNNActivationReader::RequestData(vtkInformation*,
       preprocessing, internals.Dataset.Channels, this->DatasetFileName);
 
     const auto& layers = capture.layers();
-    const std::size_t samples = internals.Selected.size();
+    // A streaming consumer asks for one batch of the selection (vtkCNNSampleStreaming);
+    // anyone else gets every selected sample.
+    const std::size_t* chosen = internals.Selected.data();
+    std::size_t samples = internals.Selected.size();
+    const int requestedBatch = vtkCNNSampleStreaming::RequestedBatch(outInfo);
+    if (requestedBatch >= 0)
+    {
+      const auto batchSize =
+        static_cast<std::size_t>(outInfo->Get(vtkCNNSampleStreaming::SAMPLE_BATCH_SIZE()));
+      const std::size_t first = static_cast<std::size_t>(requestedBatch) * batchSize;
+      if (first >= samples)
+      {
+        this->ReportErrorOnce("Batch " + std::to_string(requestedBatch) + " of " +
+                              std::to_string(batchSize) + " samples is past the " +
+                              std::to_string(samples) + " selected samples.");
+        return 0;
+      }
+      chosen += first;
+      samples = std::min(batchSize, samples - first);
+    }
     vtkLogF(TRACE,
             "reading %zu samples of '%s' through '%s'",
             samples,
@@ -570,7 +601,7 @@ int vtkCNNActivationReader::RequestData(vtkInformation*,
       {
         batch.resize(count * perSample);
         cnnslicer::preprocessSamples(
-          internals.Dataset, internals.Selected.data() + first, count, preprocessing, batch.data());
+          internals.Dataset, chosen + first, count, preprocessing, batch.data());
         return batch.data();
       },
       [&](std::size_t laidOut)
@@ -586,8 +617,9 @@ int vtkCNNActivationReader::RequestData(vtkInformation*,
     }
 
     vtkCNNActivationCollectionBuilder::SampleInfo info;
-    for (const std::size_t s : internals.Selected)
+    for (std::size_t n = 0; n < samples; ++n)
     {
+      const std::size_t s = chosen[n];
       info.SampleIds.push_back(static_cast<std::int64_t>(s));
       if (!internals.Dataset.Labels.empty())
       {

@@ -4,6 +4,8 @@ Runs parallel_entropy_run.py once with `pvbatch --symmetric` and once with `mpie
 pvbatch --symmetric`, then checks (Documentation/parallel.md):
   - discrete tables (CNN Entropy (Discrete) layer and channel tables, CNN Sample
     Entropy's layer table, CNN Information Plane's table) are identical, number for number;
+  - the streamed discrete tables (Stream Samples), serial and 2 processes, are the serial
+    in-memory ones, number for number;
   - continuous tables (CNN Entropy (Continuous)) agree within 1e-9 relative;
   - the sample table of the two processes together is the serial one;
   - each layer is held by exactly one process, the two hold all of the serial run's
@@ -72,6 +74,16 @@ for table in ["discrete_layers", "discrete_channels", "sample_entropy_layers",
     got = rows(os.path.join(parallel, table + ".csv"))
     check(len(expected) > 1, "%s: the serial table is empty" % table)
     check(got == expected, "%s: the 2-process table differs from the serial one" % table)
+
+# Streaming: each process streams its own layers batch by batch, and the tables equal the
+# serial in-memory ones to the last digit.
+for streamed, in_memory in (("streamed_layers", "discrete_layers"),
+                            ("streamed_channels", "discrete_channels")):
+    expected = rows(os.path.join(serial, in_memory + ".csv"))
+    for run_folder in (serial, parallel):
+        got = rows(os.path.join(run_folder, streamed + ".csv"))
+        check(got == expected, "%s of %s differs from the serial in-memory %s"
+              % (streamed, os.path.basename(run_folder), in_memory))
 
 for table in ["continuous_layers", "continuous_channels"]:
     expected = rows(os.path.join(serial, table + ".csv"))

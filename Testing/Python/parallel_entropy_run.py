@@ -8,11 +8,12 @@ script (symmetric mode), so each can report what it holds itself:
   OUT/<table>.csv    process 0: the tables, which the filters' reduction step gathers there
                      (layer and channel tables of CNN Entropy (Discrete) and (Continuous),
                      CNN Sample Entropy's layer table, CNN Information Plane's table, the
-                     reader's sample table)
+                     streamed discrete tables (Stream Samples, batches of 48), the reader's
+                     sample table)
 
 Usage: pvbatch --symmetric parallel_entropy_run.py --plugin CNNSlicer.so --model M.pt
        --data DATASET --samples N [--split test|train] [--threads T] [--continuous-neurons 0]
-       [--filters discrete,continuous,samples,plane] --out DIR
+       [--filters discrete,continuous,samples,plane,streamed] --out DIR
 """
 import argparse
 import csv
@@ -33,7 +34,7 @@ parser.add_argument("--split", choices=["test", "train"], default="test")
 parser.add_argument("--estimator", default="Kernel density (KDE)")
 parser.add_argument("--threads", type=int, default=0,
                     help="threads of the reader and filters per process (0: every core)")
-parser.add_argument("--filters", default="discrete,continuous,samples,plane",
+parser.add_argument("--filters", default="discrete,continuous,samples,plane,streamed",
                     help="which filters to run and write tables of (comma-separated)")
 parser.add_argument("--continuous-neurons", type=int, default=1,
                     help="0: the continuous filter computes layers and channels only (faster)")
@@ -132,6 +133,14 @@ with open(os.path.join(args.out, "rank%d.json" % rank), "w") as report:
     }, report, indent=1)
 
 
+# Streamed (after the report: the reader then serves batches, and its output holds the
+# last batch until something asks for all samples again).
+if "streamed" in filters:
+    streamed = timed("streamed", CNNEntropyDiscrete(
+        Input=reader, SelectInputArray=["POINTS", "activation"], NumberOfThreads=args.threads,
+        StreamSamples=1, StreamBatchSize=48))
+
+
 def write_table(table, path):
     """All columns, doubles with 17 significant digits (exact round trip)."""
     columns = [table.GetColumn(c) for c in range(table.GetNumberOfColumns())]
@@ -152,6 +161,9 @@ write_table(local(reader, 1), os.path.join(args.out, "samples_rank%d.csv" % rank
 if rank == 0 and "discrete" in filters:
     write_table(local(discrete, 2), os.path.join(args.out, "discrete_layers.csv"))
     write_table(local(discrete, 1), os.path.join(args.out, "discrete_channels.csv"))
+if rank == 0 and "streamed" in filters:
+    write_table(local(streamed, 2), os.path.join(args.out, "streamed_layers.csv"))
+    write_table(local(streamed, 1), os.path.join(args.out, "streamed_channels.csv"))
 if rank == 0 and "continuous" in filters:
     write_table(local(continuous, 2), os.path.join(args.out, "continuous_layers.csv"))
     write_table(local(continuous, 1), os.path.join(args.out, "continuous_channels.csv"))

@@ -1,0 +1,154 @@
+"""pvpython test of the streaming analysis (CNN Entropy (Discrete) with Stream Samples): the
+reader serves its samples in batches, the filter accumulates histograms in two passes, and
+every table and per-neuron array equals the in-memory filter's, in every range mode, with
+and without classes; no batch holds more samples than asked for; the reader gives its
+ordinary output afterwards; an interrupted stream leaves no output; an input that cannot
+stream is refused in one line (Documentation/entropy.md, "Streaming").
+
+Run: pvpython TestStreamingEntropy.py --plugin CNNSlicer.so --data DIR
+(DIR made by Testing/make-test-data.sh)
+"""
+import argparse
+import os
+
+import numpy as np
+from paraview import simple
+from vtkmodules.util.numpy_support import vtk_to_numpy
+
+from cnnslicer_testing import Checks, abort_on_progress, collect_errors, collect_warnings
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--plugin", required=True)
+parser.add_argument("--data", required=True)
+args = parser.parse_args()
+check = Checks()
+simple.LoadPlugin(args.plugin, remote=False, ns=globals())
+
+SAMPLES = 64  # the tiny MNIST set of make-test-data.sh
+reader = CNNActivationsReader(FileNames=[os.path.join(args.data, "models", "lenet5_scripted.pt")])
+reader.DatasetFileName = os.path.join(args.data, "data", "mnist")
+reader.MaximumSamples = 0
+
+# Every execution of the reader: how many samples its output held.
+served = []
+
+
+def on_reader_end(caller, event):
+    volumes = caller.GetOutputDataObject(0)
+    if volumes is not None and volumes.GetNumberOfPartitionedDataSets() > 0:
+        served.append(volumes.GetPartition(0, 0).GetPointData().GetArray("activation")
+                      .GetNumberOfComponents())
+
+
+reader.GetClientSideObject().AddObserver("EndEvent", on_reader_end)
+
+
+def outputs(proxy):
+    algorithm = proxy.GetClientSideObject()
+    return [algorithm.GetOutputDataObject(port) for port in range(3)]
+
+
+def columns(table):
+    return {table.GetColumnName(i): table.GetColumn(i) for i in range(table.GetNumberOfColumns())}
+
+
+def compare(label, memory, streamed):
+    """Every numeric cell and per-neuron value, NaN where NaN; returns the largest difference."""
+    worst = 0.0
+    for port, name in ((1, "channel table"), (2, "layer table")):
+        a, b = columns(memory[port]), columns(streamed[port])
+        check(list(a) == list(b), "%s %s: columns %s vs %s" % (label, name, list(a), list(b)))
+        check(memory[port].GetNumberOfRows() == streamed[port].GetNumberOfRows(),
+              "%s %s: rows" % (label, name))
+        for key in set(a) & set(b):
+            if not a[key].IsNumeric():
+                same = all(a[key].GetValue(i) == b[key].GetValue(i)
+                           for i in range(a[key].GetNumberOfValues()))
+                check(same, "%s %s: column %s differs" % (label, name, key))
+                continue
+            x, y = vtk_to_numpy(a[key]).astype(float), vtk_to_numpy(b[key]).astype(float)
+            check(np.array_equal(np.isnan(x), np.isnan(y)), "%s %s: NaN of %s" % (label, name, key))
+            if len(x):
+                worst = max(worst, float(np.nanmax(np.abs(x - y), initial=0.0)))
+    layers = memory[0].GetNumberOfPartitionedDataSets()
+    check(streamed[0].GetNumberOfPartitionedDataSets() == layers, "%s: layer count" % label)
+    for i in range(layers):
+        a = memory[0].GetPartition(i, 0).GetPointData()
+        b = streamed[0].GetPartition(i, 0).GetPointData()
+        check(b.GetArray("activation") is None, "%s: layer %d keeps a batch's activations" % (label, i))
+        for j in range(a.GetNumberOfArrays()):
+            name = a.GetArrayName(j)
+            if name == "activation":
+                continue
+            other = b.GetArray(name)
+            check(other is not None, "%s: layer %d lacks %s" % (label, i, name))
+            if other is not None:
+                x, y = vtk_to_numpy(a.GetArray(j)), vtk_to_numpy(other)
+                check(np.array_equal(np.isnan(x), np.isnan(y)), "%s: NaN of %s" % (label, name))
+                worst = max(worst, float(np.nanmax(np.abs(x - y), initial=0.0)))
+    check(worst <= 1e-12, "%s: streamed differs from in memory by %g bits" % (label, worst))
+    return worst
+
+
+# --- 1. Streaming equals the in-memory filter. -------------------------------------------
+cases = [
+    ("layer range, all samples", dict()),
+    ("layer range, per class", dict(PerClassOutputs=1)),
+    ("classes 3, 5, 9", dict(ClassSelection=[3, 5, 9], PerClassOutputs=1)),
+    ("channel range, 16 bins, nats", dict(RangeMode="Channel min/max", NumberOfBins=16, Unit="nats")),
+    ("fixed range [-1, 1], normalized", dict(RangeMode="Fixed", FixedRange=[-1.0, 1.0], Normalize=1)),
+]
+for label, settings in cases:
+    memory = CNNEntropyDiscrete(Input=reader, **settings)
+    memory.UpdatePipeline()
+    expected = outputs(memory)
+    for batch in (7, 64, 100):
+        streaming = CNNEntropyDiscrete(Input=reader, StreamSamples=1, StreamBatchSize=batch,
+                                       **settings)
+        errors = collect_errors(streaming)
+        del served[:]
+        streaming.UpdatePipeline()
+        check(not errors, "%s, batch %d: %s" % (label, batch, errors))
+        worst = compare("%s, batch %d" % (label, batch), expected, outputs(streaming))
+        # Two passes over ceil(64 / batch) batches, none larger than asked for; a single
+        # batch is read once, as the second pass asks for what the reader already holds.
+        batches = -(-SAMPLES // batch)
+        runs = 2 * batches if batches > 1 else 1
+        check(len(served) == runs and max(served) <= batch,
+              "%s, batch %d: the reader served %s" % (label, batch, served))
+        print("%s, batch %d: %d reader runs, largest %d samples, largest difference %g bits"
+              % (label, batch, len(served), max(served or [0]), worst))
+        simple.Delete(streaming)
+    simple.Delete(memory)
+
+# --- 2. The reader gives its ordinary output (every selected sample) afterwards. ----------
+del served[:]
+reader.UpdatePipeline()
+volumes = reader.GetClientSideObject().GetOutputDataObject(0)
+components = volumes.GetPartition(0, 0).GetPointData().GetArray("activation").GetNumberOfComponents()
+check(components == SAMPLES, "the reader's output after streaming holds %d samples" % components)
+
+# --- 3. Interrupted: a warning, no output; the next run completes. ------------------------
+streaming = CNNEntropyDiscrete(Input=reader, StreamSamples=1, StreamBatchSize=8)
+warnings = collect_warnings(streaming)
+abort_on_progress(streaming)
+streaming.UpdatePipeline()
+check(any("Aborted while streaming" in w for w in warnings), "abort is reported: %s" % warnings)
+check(outputs(streaming)[2].GetNumberOfRows() == 0, "no layer table after an abort")
+streaming.GetClientSideObject().RemoveAllObservers()
+streaming.GetClientSideObject().SetAbortExecute(0)
+streaming.StreamBatchSize = 16
+streaming.UpdatePipeline()
+check(outputs(streaming)[2].GetNumberOfRows() == 13, "a run after the abort completes")
+simple.Delete(streaming)
+
+# --- 4. An input that does not serve batches: one clear error. ----------------------------
+memory = CNNEntropyDiscrete(Input=reader)
+passed = simple.PassArrays(Input=memory)
+not_a_reader = CNNEntropyDiscrete(Input=simple.ExtractBlock(Input=reader), StreamSamples=1)
+errors = collect_errors(not_a_reader)
+not_a_reader.UpdatePipeline()
+check(any("Stream Samples needs a CNN Activations Reader" in e or "does not serve batches" in e
+          for e in errors), "a non-reader input is refused: %s" % errors)
+
+check.finish()
