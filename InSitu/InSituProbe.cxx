@@ -48,11 +48,19 @@ InSituProbe::InSituProbe(InSituOptions options)
     throw InSituError("no Catalyst script given; pass the path of a Catalyst Python script "
                       "such as Examples/Catalyst/cnnslicer_catalyst.py");
   }
-  for (const std::string& script : internals.Options.Scripts)
+  for (std::string& script : internals.Options.Scripts)
   {
     if (!std::ifstream(script).good())
     {
       throw InSituError("Catalyst script '" + script + "' does not exist or cannot be read");
+    }
+    // Catalyst works in its output folder and would look for a relative path there: resolve
+    // it against the working directory, as every command-line tool does.
+    std::error_code error;
+    const std::filesystem::path absolute = std::filesystem::absolute(script, error);
+    if (!error)
+    {
+      script = absolute.string();
     }
   }
   const std::string& directory = internals.Options.OutputDirectory;
@@ -164,7 +172,20 @@ bool InSituProbe::probe(std::size_t step, const torch::jit::Module& module, cons
 
   const auto catalystStart = std::chrono::steady_clock::now();
   description->GetInputDescriptionByName(channel)->SetGrid(collection);
-  internals.Processor->CoProcess(description);
+  // A version-2 script is imported at the first probe, which comes before the first training
+  // step: a script that fails to import, initialise or run stops the training here instead
+  // of letting it go on without extracts.
+  if (internals.Processor->CoProcess(description) == 0)
+  {
+    std::string scripts;
+    for (const std::string& script : internals.Options.Scripts)
+    {
+      scripts += (scripts.empty() ? "'" : ", '") + script + "'";
+    }
+    throw InSituError("the Catalyst script " + scripts + " failed at step " + std::to_string(step) +
+                      " (its Python error is printed above); run it once with pvbatch to "
+                      "find the problem");
+  }
   internals.Statistics.CatalystSeconds += secondsSince(catalystStart);
   ++internals.Statistics.Probes;
   return true;

@@ -46,11 +46,13 @@ def train(out, model, data, probe, every=2, extra=()):
                "--epochs", "1", "--batch-size", "32", "--seed", "3", "--threads", "2",
                "--out", out] + list(extra)
     if probe:
-        command += ["--catalyst", args.script, "--probe-every", str(every),
+        # The script as the README names it, relative to the working directory (the
+        # repository's root there, its own folder here).
+        command += ["--catalyst", os.path.basename(args.script), "--probe-every", str(every),
                     "--probe-samples", "64"]
     environment = dict(os.environ, CNNSLICER_PLUGIN=args.plugin, CNNSLICER_CATALYST_VOLUMES="1")
     result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env=environment, timeout=120)
+                            env=environment, timeout=120, cwd=os.path.dirname(args.script))
     if result.returncode != 0:
         print(result.stdout)
         sys.exit("FAIL: cnnslicer-train-catalyst exited with %d" % result.returncode)
@@ -121,9 +123,8 @@ if args.check == "errors":
                "ParaView Catalyst could not start in '%s'; check that the folder can be written"
                % unwritable)
     # A script that fails at import: ParaView 5.11 imports a version-2 script at the first
-    # probe, not when the pipeline is made, so the probe's "could not be loaded" error is not
-    # reached (Documentation/errors.md); the run goes on without extracts. What the user
-    # sees is the script's own error, printed by Catalyst.
+    # probe, before the first training step; the probe stops the training there with one
+    # error line, after the script's own error, which Catalyst prints.
     wrong = os.path.join(args.work, "not_the_plugin.so")
     out = os.path.join(args.work, "wrong-plugin")
     shutil.rmtree(out, ignore_errors=True)
@@ -135,8 +136,14 @@ if args.check == "errors":
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120,
         env=dict(os.environ, CNNSLICER_PLUGIN=wrong))
     output = result.stdout + result.stderr
-    check(result.returncode >= 0, "wrong-plugin: killed by signal %d\n%s"
-          % (-result.returncode, output))
+    check(result.returncode > 0, "wrong-plugin: exit code %d, expected an error exit\n%s"
+          % (result.returncode, output))
+    stops = [line for line in result.stderr.splitlines()
+             if line.startswith("cnnslicer-train-catalyst: error: ")]
+    check(len(stops) == 1 and "failed at step 0" in stops[0] and args.script in stops[0],
+          "wrong-plugin: expected one error line naming the script and step 0, got %r" % stops)
+    check(not os.path.exists(os.path.join(out, "lenet5bn_epoch_01.pt")),
+          "wrong-plugin: training went on after the script failed")
     expected = ("RuntimeError: CNNSLICER_PLUGIN must name the CNNSlicer plugin (CNNSlicer.so), "
                 "not %r" % wrong)
     lines = [line for line in output.splitlines() if line.startswith("RuntimeError: ")]
