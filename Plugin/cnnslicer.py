@@ -26,6 +26,28 @@ __all__ = ["open_model", "discrete_entropy", "continuous_entropy", "layer_table"
            "information_plane", "information_plane_table", "plot_information_plane",
            "render_layer_maps", "series_colours"]
 
+# The data model's names (Documentation/design.md section 2), the same strings as the C++
+# constants in Common/Core/DataModelNames.h: scripts select arrays and columns by them.
+ACTIVATION = "activation"                    # point array: one component per sample (2.2)
+LAYER_NAME = "layer_name"                    # field data / column: the module path (2.4)
+LAYER_TYPE = "layer_type"                    # field data / column: the module class (2.4)
+LAYER_INDEX = "layer_index"                  # field data / column: position in the network (2.4)
+OUTPUT_SHAPE = "output_shape"                # field data / column: per-sample shape (2.4)
+SAMPLE_ID = "sample_id"                      # per sample: index in the dataset (2.4, 2.5)
+LABEL = "label"                              # per sample: the class, -1 unlabelled (2.4, 2.5)
+PREDICTION = "prediction"                    # per sample: arg max of the logits (2.4, 2.5)
+CLASS_NAMES = "class_names"                  # collection field data: one name per class (2.4)
+CONFIDENCE = "confidence"                    # samples table: softmax of the prediction (2.5)
+ENTROPY = "entropy"                          # per neuron and tables: H(T) (2.8, 2.9)
+CONDITIONAL_ENTROPY = "conditional_entropy"  # H(T|Y), with labels (2.8, 2.9)
+MUTUAL_INFORMATION = "mutual_information"    # I(T;Y), with labels (2.8, 2.9)
+ENTROPY_CLASS_PREFIX = "entropy_class_"      # H(T|Y=k) is "entropy_class_<k>" (2.8, 2.9)
+H_C = "h_c"                                  # continuous filter: continuous part's entropy (2.8)
+P_ATOMS = "p_atoms"                          # continuous filter: the atoms' mass (2.8)
+NON_FINITE = "non_finite"                    # count of NaN or infinite values (2.8, 2.9)
+UNIT = "unit"                                # tables' field data: bits, nats, ... (2.11)
+ESTIMATOR = "estimator"                      # tables' field data: the estimator's settings (2.11)
+
 # Short estimator names -> the filter's enumeration texts.
 ESTIMATORS = {
     "gaussian": "Gaussian",
@@ -159,25 +181,25 @@ def print_layer_table(entropy, file=sys.stdout):
     rows = layer_table(entropy)
     print("%-16s %-10s %-14s %10s %10s" % ("layer", "type", "output", "H (bits)", "I(T;Y)"), file=file)
     for row in rows:
-        mi = row.get("mutual_information")
-        print("%-16s %-10s %-14s %10.3f %10s" % (row["layer_name"], row["layer_type"], row.get("output_shape", ""),
-                                                  row["entropy"], "-" if mi is None else "%.3f" % mi), file=file)
+        mi = row.get(MUTUAL_INFORMATION)
+        print("%-16s %-10s %-14s %10.3f %10s" % (row[LAYER_NAME], row[LAYER_TYPE], row.get(OUTPUT_SHAPE, ""),
+                                                  row[ENTROPY], "-" if mi is None else "%.3f" % mi), file=file)
     return rows
 
 
-def plot_layer_entropy(entropy, path, columns=("entropy", "mutual_information"), title=None,
+def plot_layer_entropy(entropy, path, columns=(ENTROPY, MUTUAL_INFORMATION), title=None,
                        size=(1200, 700)):
     """Line chart of ``columns`` of the layer table against the layer index, in bits, saved
     as a PNG (rendering needs an X server: run under xvfb-run when there is no display)."""
     rows = layer_table(entropy)
-    labels = {"entropy": "H(T) of the layer's values", "mutual_information": "I(T;Y) with the class",
-              "conditional_entropy": "H(T|Y)", "h_c": "h_c (continuous part)", "p_atoms": "p_atoms"}
+    labels = {ENTROPY: "H(T) of the layer's values", MUTUAL_INFORMATION: "I(T;Y) with the class",
+              CONDITIONAL_ENTROPY: "H(T|Y)", H_C: "h_c (continuous part)", P_ATOMS: "p_atoms"}
     layout = simple.CreateLayout("CNNSlicer layer entropy")
     chart = simple.CreateView("XYChartView")
     simple.AssignViewToLayout(view=chart, layout=layout, hint=0)
     line = simple.Show(simple.OutputPort(entropy, 2), chart)
     line.UseIndexForXAxis = 0
-    line.XArrayName = "layer_index"
+    line.XArrayName = LAYER_INDEX
     line.SeriesVisibility = list(columns)
     line.SeriesLabel = [item for c in columns for item in (c, labels.get(c, c))]
     line.SeriesLineThickness = [item for c in columns for item in (c, "3")]
@@ -204,7 +226,7 @@ def plot_layer_entropy(entropy, path, columns=("entropy", "mutual_information"),
     return path
 
 
-def render_network(entropy, path, array="entropy", size=(1600, 500)):
+def render_network(entropy, path, array=ENTROPY, size=(1600, 500)):
     """Every layer's per-neuron ``array`` (bits), layers side by side, saved as a PNG."""
     view = simple.CreateView("RenderView")
     simple.AssignViewToLayout(view=view, layout=simple.CreateLayout("CNNSlicer network"), hint=0)
@@ -251,8 +273,8 @@ def plot_information_plane(plane, path, layers=None, title=None, size=(1200, 800
     rows = information_plane_table(plane)
     names = []
     for row in rows:
-        if row["layer_name"] not in names and (layers is None or row["layer_name"] in layers):
-            names.append(row["layer_name"])
+        if row[LAYER_NAME] not in names and (layers is None or row[LAYER_NAME] in layers):
+            names.append(row[LAYER_NAME])
     series = ["I_TY (%s)" % name for name in names]
     chart = simple.CreateView("XYChartView")
     simple.AssignViewToLayout(view=chart, layout=simple.CreateLayout("CNNSlicer information plane"),
@@ -294,7 +316,7 @@ def plot_information_plane(plane, path, layers=None, title=None, size=(1200, 800
     return path
 
 
-def render_layer_maps(entropy, layer, path, array="entropy", title=None, size=(1400, 1000)):
+def render_layer_maps(entropy, layer, path, array=ENTROPY, title=None, size=(1400, 1000)):
     """Every channel of the layer named ``layer`` side by side (Feature Map Mosaic: one H x W
     tile per channel, labelled with its index), coloured by the point array ``array`` of the
     filter's port 0 (per-neuron entropy in bits by default), saved as a PNG. Needs X."""

@@ -1,5 +1,7 @@
 #include "pqCNNSlicerPipeline.h"
 
+#include "DataModelNames.h"
+
 #include "pqCNNSlicerData.h"
 
 #include <pqActiveObjects.h>
@@ -54,6 +56,8 @@
 #include <vector>
 
 const char* pqCNNSlicerPipeline::RoleKey = "CNNSlicer.Role";
+
+namespace names = cnnslicer::names;
 
 namespace
 {
@@ -563,7 +567,7 @@ QString pqCNNSlicerPipeline::analyze(const pqCNNSlicerSelection& selection,
     // Bookkeeping columns out of the way; the Toggle Column Visibility button shows them.
     setStrings(spreadsheet,
                "HiddenColumnLabels",
-               { "Row ID", "count", "non_finite", "range_low", "range_high" });
+               { "Row ID", names::Count, names::NonFinite, names::RangeLow, names::RangeHigh });
     spreadsheet->UpdateVTKObjects();
   }
   if (vtkSMProxy* chart = this->ChartView ? this->ChartView->getProxy() : nullptr)
@@ -673,12 +677,12 @@ void pqCNNSlicerPipeline::applyDisplay(const pqCNNSlicerSelection& selection,
   const bool entropy = selection.Color == pqCNNSlicerSelection::Coloring::NeuronEntropy;
   if (entropy)
   {
-    vtkSMPVRepresentationProxy::SetScalarColoring(shown, "entropy", vtkDataObject::POINT);
+    vtkSMPVRepresentationProxy::SetScalarColoring(shown, names::Entropy, vtkDataObject::POINT);
   }
   else
   {
     vtkSMPVRepresentationProxy::SetScalarColoring(
-      shown, "activation", vtkDataObject::POINT, selection.Sample);
+      shown, names::Activation, vtkDataObject::POINT, selection.Sample);
   }
   this->applyColorRange(shown, selection);
   vtkSMPVRepresentationProxy::SetScalarBarVisibility(shown, this->RenderView->getProxy(), true);
@@ -721,7 +725,7 @@ void pqCNNSlicerPipeline::applyColorRange(vtkSMProxy* shown, const pqCNNSlicerSe
   {
     vtkPVDataInformation* information = this->LayerBlock->getOutputPort(0)->getDataInformation();
     vtkPVArrayInformation* array =
-      information ? information->GetPointDataInformation()->GetArrayInformation("activation")
+      information ? information->GetPointDataInformation()->GetArrayInformation(names::Activation)
                   : nullptr;
     for (int component = 0; array && component < array->GetNumberOfComponents(); ++component)
     {
@@ -891,19 +895,22 @@ void pqCNNSlicerPipeline::applyChart(const pqCNNSlicerSelection& selection,
   }
   const std::string unit = data.entropyUnit().toStdString();
   vtkSMPropertyHelper(line, "UseIndexForXAxis").Set(0);
-  vtkSMPropertyHelper(line, "XArrayName").Set("layer_index");
+  vtkSMPropertyHelper(line, "XArrayName").Set(names::LayerIndex);
   // H(T) and I(T;Y) always; I(T;Y) on the right axis, so that it is not squashed against the
   // larger H(T). ParaView's legend drops '|': a class line is "H(T) in class k".
-  std::vector<std::string> visible{ "entropy", "mutual_information" };
-  std::vector<std::string> labels{ "entropy", "H(T)", "mutual_information", "I(T;Y) (right axis)" };
-  std::vector<std::string> colors{ "entropy", "0", "0", "0", "mutual_information", "0", "0", "0" };
-  std::vector<std::string> styles{ "entropy", "1", "mutual_information", "2" };
+  std::vector<std::string> visible{ names::Entropy, names::MutualInformation };
+  std::vector<std::string> labels{
+    names::Entropy, "H(T)", names::MutualInformation, "I(T;Y) (right axis)"
+  };
+  std::vector<std::string> colors{ names::Entropy,           "0", "0", "0",
+                                   names::MutualInformation, "0", "0", "0" };
+  std::vector<std::string> styles{ names::Entropy, "1", names::MutualInformation, "2" };
   if (selection.PerClassLines)
   {
     const int palette = static_cast<int>(std::size(ClassColors) / 3);
     for (int k = 0; k < data.classNames().size(); ++k)
     {
-      const std::string column = "entropy_class_" + std::to_string(k);
+      const std::string column = names::EntropyClassPrefix + std::to_string(k);
       visible.push_back(column);
       labels.push_back(column);
       labels.push_back("H(T) in class " + data.className(k).toStdString());
@@ -923,7 +930,7 @@ void pqCNNSlicerPipeline::applyChart(const pqCNNSlicerSelection& selection,
   {
     const std::string series = table->GetColumnName(column) ? table->GetColumnName(column) : "";
     const bool shown = std::find(visible.begin(), visible.end(), series) != visible.end();
-    const bool total = series == "entropy" || series == "mutual_information";
+    const bool total = series == names::Entropy || series == names::MutualInformation;
     visibility.push_back(series);
     visibility.push_back(shown ? "1" : "0");
     thickness.push_back(series);
@@ -934,7 +941,7 @@ void pqCNNSlicerPipeline::applyChart(const pqCNNSlicerSelection& selection,
   setStrings(line, "SeriesColor", colors);
   setStrings(line, "SeriesLineStyle", styles);
   setStrings(line, "SeriesLineThickness", thickness);
-  setStrings(line, "SeriesPlotCorner", { "mutual_information", "1" });
+  setStrings(line, "SeriesPlotCorner", { names::MutualInformation, "1" });
   line->UpdateVTKObjects();
 
   vtkSMProxy* chart = this->ChartView->getProxy();
@@ -942,15 +949,15 @@ void pqCNNSlicerPipeline::applyChart(const pqCNNSlicerSelection& selection,
   // are long and layers many, so a module's first layer is named in full one line lower
   // ("features.0") and the layers after it by their last part (".1", ".2"); the selected layer
   // is in brackets.
-  vtkAbstractArray* indices = table ? table->GetColumnByName("layer_index") : nullptr;
-  vtkAbstractArray* names = table ? table->GetColumnByName("layer_name") : nullptr;
+  vtkAbstractArray* indices = table ? table->GetColumnByName(names::LayerIndex) : nullptr;
+  vtkAbstractArray* layerNames = table ? table->GetColumnByName(names::LayerName) : nullptr;
   std::vector<std::string> ticks;
   double last = 0.0;
   QString previousModule;
-  for (vtkIdType row = 0; indices && names && row < table->GetNumberOfRows(); ++row)
+  for (vtkIdType row = 0; indices && layerNames && row < table->GetNumberOfRows(); ++row)
   {
     const double position = indices->GetVariantValue(row).ToDouble();
-    const QString name = QString::fromStdString(names->GetVariantValue(row).ToString());
+    const QString name = QString::fromStdString(layerNames->GetVariantValue(row).ToString());
     const int dot = name.lastIndexOf(QLatin1Char('.'));
     const QString module = dot > 0 ? name.left(dot) : QString();
     QString label = name;
@@ -1019,12 +1026,12 @@ QList<pqView*> pqCNNSlicerPipeline::applyOtherViews(const pqCNNSlicerSelection& 
       vtkSMPropertyHelper colorArray(proxy, "ColorArrayName", true);
       const char* array = colorArray.GetInputArrayNameToProcess();
       vtkSMProxy* colors = vtkSMPropertyHelper(proxy, "LookupTable", true).GetAsProxy();
-      if (colors && array && std::string(array) == "activation" &&
+      if (colors && array && std::string(array) == names::Activation &&
           vtkSMPropertyHelper(colors, "VectorComponent").GetAsInt() != selection.Sample &&
           (type == "Feature Map Mosaic" || type == "Slice"))
       {
         vtkSMPVRepresentationProxy::SetScalarColoring(
-          proxy, "activation", colorArray.GetInputArrayAssociation(), selection.Sample);
+          proxy, names::Activation, colorArray.GetInputArrayAssociation(), selection.Sample);
         touched = true;
       }
       if (touched)
@@ -1135,11 +1142,11 @@ pqCNNSlicerSelection pqCNNSlicerPipeline::selectionFromPipeline(const pqCNNSlice
   {
     vtkSMPropertyHelper colorArray(shown->getProxy(), "ColorArrayName");
     const QString array = QString::fromUtf8(colorArray.GetInputArrayNameToProcess());
-    if (array == QLatin1String("entropy"))
+    if (array == QLatin1String(names::Entropy))
     {
       selection.Color = pqCNNSlicerSelection::Coloring::NeuronEntropy;
     }
-    else if (array == QLatin1String("activation"))
+    else if (array == QLatin1String(names::Activation))
     {
       selection.Color = pqCNNSlicerSelection::Coloring::SampleActivation;
       if (vtkSMProxy* colors =

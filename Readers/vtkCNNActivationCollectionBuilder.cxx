@@ -1,5 +1,7 @@
 #include "vtkCNNActivationCollectionBuilder.h"
 
+#include "DataModelNames.h"
+
 #include "ActivationVolume.h"
 #include "ModelCapture.h"
 #include "ModulePath.h"
@@ -32,6 +34,8 @@
 #include <limits>
 #include <new>
 #include <stdexcept>
+
+namespace names = cnnslicer::names;
 
 namespace
 {
@@ -190,7 +194,7 @@ public:
         continue;
       }
       auto array = vtkSmartPointer<vtkFloatArray>::New();
-      array->SetName("activation");
+      array->SetName(names::Activation);
       array->SetNumberOfComponents(static_cast<int>(this->Samples));
       // Resize reports a failed allocation (VTK does not throw).
       if (!array->Resize(static_cast<vtkIdType>(this->Geometry[i].points())))
@@ -499,7 +503,7 @@ void vtkCNNActivationCollectionBuilder::Assemble(vtkPartitionedDataSetCollection
   // One partitioned dataset per output layer, side by side along X; a layer of another
   // piece keeps its place (and name) with no partition.
   vtkNew<vtkDataAssembly> assembly;
-  assembly->SetRootNodeName("network");
+  assembly->SetRootNodeName(names::AssemblyRoot);
   unsigned int block = 0;
   double x = 0.0;
   for (std::size_t i = 0; i < layers.size(); ++i)
@@ -523,14 +527,14 @@ void vtkCNNActivationCollectionBuilder::Assemble(vtkPartitionedDataSetCollection
       vtkFloatArray* array = internals.Arrays[i];
       SetRangeCache(array, *internals.Writers[i], samples);
       image->GetPointData()->AddArray(array);
-      image->GetPointData()->SetActiveScalars("activation");
-      AddString(image->GetFieldData(), "layer_name", layer.Name);
-      AddString(image->GetFieldData(), "layer_type", layer.Type);
+      image->GetPointData()->SetActiveScalars(names::Activation);
+      AddString(image->GetFieldData(), names::LayerName, layer.Name);
+      AddString(image->GetFieldData(), names::LayerType, layer.Type);
       AddString(image->GetFieldData(),
-                "output_shape",
+                names::OutputShape,
                 cnnslicer::VolumeGeometry::describe(layer.SampleShape));
       vtkNew<vtkIntArray> index;
-      index->SetName("layer_index");
+      index->SetName(names::LayerIndex);
       index->InsertNextValue(static_cast<int>(block));
       image->GetFieldData()->AddArray(index);
       partitioned->SetPartition(0, image);
@@ -560,11 +564,11 @@ void vtkCNNActivationCollectionBuilder::Assemble(vtkPartitionedDataSetCollection
 
   // Per-sample arrays: all samples on the collection, the piece's share in the table.
   vtkNew<vtkIdTypeArray> sampleIds;
-  sampleIds->SetName("sample_id");
+  sampleIds->SetName(names::SampleId);
   vtkNew<vtkIntArray> labelArray;
-  labelArray->SetName("label");
+  labelArray->SetName(names::Label);
   vtkNew<vtkIntArray> predictionArray;
-  predictionArray->SetName("prediction");
+  predictionArray->SetName(names::Prediction);
   for (std::size_t n = 0; n < samples; ++n)
   {
     sampleIds->InsertNextValue(
@@ -573,7 +577,7 @@ void vtkCNNActivationCollectionBuilder::Assemble(vtkPartitionedDataSetCollection
     predictionArray->InsertNextValue(static_cast<int>(internals.Predictions[n]));
   }
   vtkNew<vtkStringArray> classNames;
-  classNames->SetName("class_names");
+  classNames->SetName(names::ClassNames);
   for (const auto& name : info.ClassNames)
   {
     classNames->InsertNextValue(name);
@@ -588,15 +592,15 @@ void vtkCNNActivationCollectionBuilder::Assemble(vtkPartitionedDataSetCollection
   }
   const cnnslicer::SampleShare rows = internals.Share(internals.Settings.Piece);
   vtkNew<vtkIdTypeArray> rowIds;
-  rowIds->SetName("sample_id");
+  rowIds->SetName(names::SampleId);
   vtkNew<vtkIntArray> rowLabels;
-  rowLabels->SetName("label");
+  rowLabels->SetName(names::Label);
   vtkNew<vtkIntArray> rowPredictions;
-  rowPredictions->SetName("prediction");
+  rowPredictions->SetName(names::Prediction);
   vtkNew<vtkDoubleArray> confidenceArray;
-  confidenceArray->SetName("confidence");
+  confidenceArray->SetName(names::Confidence);
   vtkNew<vtkIntArray> correctArray;
-  correctArray->SetName("correct");
+  correctArray->SetName(names::Correct);
   for (std::size_t n = rows.First; n < rows.First + rows.Count; ++n)
   {
     const int label = labelArray->GetValue(static_cast<vtkIdType>(n));

@@ -1,5 +1,7 @@
 #include "vtkCNNFeatureMapMosaicRepresentation.h"
 
+#include "DataModelNames.h"
+
 #include "vtkCNNFeatureMapMosaic.h"
 
 #include "vtkActor2D.h"
@@ -27,6 +29,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+
+namespace names = cnnslicer::names;
 
 vtkStandardNewMacro(vtkCNNFeatureMapMosaicRepresentation);
 
@@ -86,7 +90,7 @@ void vtkCNNFeatureMapMosaicRepresentation::SetUpLabelLayer(LabelLayer& layer, bo
   layer.Text->SetBackgroundOpacity(0.55);
   layer.Mapper->SetInputDataObject(layer.Shown);
   layer.Mapper->SetLabelModeToLabelFieldData();
-  layer.Mapper->SetFieldDataName("label");
+  layer.Mapper->SetFieldDataName(names::LabelText);
   layer.Mapper->SetLabelTextProperty(layer.Text);
   layer.Actor->SetMapper(layer.Mapper);
   layer.Actor->SetVisibility(false);
@@ -256,9 +260,9 @@ void vtkCNNFeatureMapMosaicRepresentation::ShowLabelsThatFit(LabelLayer& layer,
 {
   vtkPolyData* labels = layer.Labels;
   vtkPointData* pointData = labels->GetPointData();
-  auto* text = vtkStringArray::SafeDownCast(pointData->GetAbstractArray("label"));
-  vtkDataArray* widths = pointData->GetArray("tile_width");
-  vtkDataArray* heights = pointData->GetArray("tile_height");
+  auto* text = vtkStringArray::SafeDownCast(pointData->GetAbstractArray(names::LabelText));
+  vtkDataArray* widths = pointData->GetArray(names::TileWidth);
+  vtkDataArray* heights = pointData->GetArray(names::TileHeight);
   const vtkIdType count = labels->GetNumberOfPoints();
   if (renderer == nullptr || renderer->GetRenderWindow() == nullptr || text == nullptr ||
       widths == nullptr || heights == nullptr || count == 0)
@@ -269,7 +273,7 @@ void vtkCNNFeatureMapMosaicRepresentation::ShowLabelsThatFit(LabelLayer& layer,
     layer.Mapper->SetInputDataObject(layer.Shown);
     return;
   }
-  auto* shortText = vtkStringArray::SafeDownCast(pointData->GetAbstractArray("short_label"));
+  auto* shortText = vtkStringArray::SafeDownCast(pointData->GetAbstractArray(names::ShortLabel));
   if (layer.MeasuredTime < labels->GetMTime() || layer.MeasuredTime < layer.Text->GetMTime() ||
       layer.TextSize.size() != static_cast<std::size_t>(count))
   {
@@ -319,7 +323,7 @@ void vtkCNNFeatureMapMosaicRepresentation::ShowLabelsThatFit(LabelLayer& layer,
   auto shown = vtkSmartPointer<vtkPolyData>::New();
   vtkNew<vtkPoints> points;
   vtkNew<vtkStringArray> shownText;
-  shownText->SetName("label");
+  shownText->SetName(names::LabelText);
   for (const vtkIdType id : chosen)
   {
     const vtkIdType i = id >= 0 ? id : -1 - id;
