@@ -48,12 +48,12 @@ namespace
 /// One table per layer, rows in the order of @p plane (epoch order): port 1.
 void SplitByLayer(vtkTable* plane, vtkMultiBlockDataSet* layers)
 {
-  auto names = vtkStringArray::SafeDownCast(plane->GetColumnByName("layer_name"));
+  auto layerNames = vtkStringArray::SafeDownCast(plane->GetColumnByName(names::LayerName));
   std::vector<std::string> order;
   std::vector<std::vector<vtkIdType>> rows;
-  for (vtkIdType r = 0; names != nullptr && r < plane->GetNumberOfRows(); ++r)
+  for (vtkIdType r = 0; layerNames != nullptr && r < plane->GetNumberOfRows(); ++r)
   {
-    const std::string name = names->GetValue(r);
+    const std::string name = layerNames->GetValue(r);
     const auto it = std::find(order.begin(), order.end(), name);
     if (it == order.end())
     {
@@ -93,7 +93,7 @@ vtkCNNInformationPlane::vtkCNNInformationPlane()
 {
   this->SetNumberOfInputPorts(1);
   this->SetNumberOfOutputPorts(2);
-  this->SetInputArrayToProcess(0, 0, 0, vtkDataObject::FIELD_ASSOCIATION_POINTS, "activation");
+  this->SetInputArrayToProcess(0, 0, 0, vtkDataObject::FIELD_ASSOCIATION_POINTS, names::Activation);
 }
 
 vtkCNNInformationPlane::~vtkCNNInformationPlane() = default;
@@ -252,7 +252,7 @@ int vtkCNNInformationPlane::RequestData(vtkInformation* request,
   plane->Initialize();
   internal.Plane.Build(plane);
   vtkCNNSetTableMetadata(plane, unit, estimator);
-  parallel.GatherRows(plane, { "epoch", "layer_index" });
+  parallel.GatherRows(plane, { "epoch", names::LayerIndex });
 
   vtkMultiBlockDataSet* trajectories = vtkMultiBlockDataSet::GetData(outputVector, 1);
   trajectories->Initialize();
@@ -269,7 +269,7 @@ bool vtkCNNInformationPlane::ComputeTimeStep(vtkDataObject* input,
 {
   std::vector<vtkCNNLayerBlock> blocks;
   std::vector<std::string> warnings;
-  if (!vtkCNNCollectLayerBlocks(input, blocks, warnings))
+  if (!vtkCNNLayerCollection::Collect(input, blocks, warnings))
   {
     vtkErrorMacro(<< "Input is a " << input->GetClassName()
                   << "; expected activation volumes (vtkImageData or a composite of them).");
@@ -355,9 +355,9 @@ bool vtkCNNInformationPlane::ComputeTimeStep(vtkDataObject* input,
     {
       table.NewRow();
       table.Set("epoch", epoch);
-      table.Set("layer_index", block.LayerIndex);
-      table.SetText("layer_name", block.LayerName);
-      table.SetText("layer_type", block.LayerType);
+      table.Set(names::LayerIndex, block.LayerIndex);
+      table.SetText(names::LayerName, block.LayerName);
+      table.SetText(names::LayerType, block.LayerType);
       table.Set("I_XT", result.Entropy);
       table.Set("I_TY", result.MutualInformation);
       table.Set("H_T", result.Entropy);
@@ -365,12 +365,12 @@ bool vtkCNNInformationPlane::ComputeTimeStep(vtkDataObject* input,
       table.Set("H_Y", result.LabelEntropy);
       table.Set("H_max", result.MaximumEntropy);
       table.Set("patterns", static_cast<double>(result.Patterns));
-      table.Set("samples", static_cast<double>(result.Samples));
-      table.Set("neurons", static_cast<double>(activations->GetNumberOfTuples()));
+      table.Set(names::Samples, static_cast<double>(result.Samples));
+      table.Set(names::Neurons, static_cast<double>(activations->GetNumberOfTuples()));
       table.Set("neurons_examined", static_cast<double>(result.NeuronsExamined));
-      table.Set("non_finite", static_cast<double>(result.NonFinite));
-      table.Set("range_low", result.Range.Low);
-      table.Set("range_high", result.Range.High);
+      table.Set(names::NonFinite, static_cast<double>(result.NonFinite));
+      table.Set(names::RangeLow, result.Range.Low);
+      table.Set(names::RangeHigh, result.Range.High);
     }
   }
   return true;

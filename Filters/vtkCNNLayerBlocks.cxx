@@ -1,102 +1,17 @@
 #include "vtkCNNLayerBlocks.h"
 
 #include "vtkAlgorithm.h"
-#include "vtkCompositeDataSet.h"
 #include "vtkDataArray.h"
-#include "vtkDataObjectTree.h"
-#include "vtkDataObjectTreeIterator.h"
 #include "vtkDoubleArray.h"
 #include "vtkFieldData.h"
 #include "vtkFloatArray.h"
 #include "vtkIdTypeArray.h"
 #include "vtkImageData.h"
-#include "vtkInformation.h"
-#include "vtkPartitionedDataSet.h"
-#include "vtkPartitionedDataSetCollection.h"
 #include "vtkStringArray.h"
 #include "vtkTable.h"
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
-
-std::string vtkCNNFieldString(vtkFieldData* fd, const char* name, const std::string& fallback)
-{
-  vtkAbstractArray* array = fd ? fd->GetAbstractArray(name) : nullptr;
-  if (array == nullptr || array->GetNumberOfValues() == 0)
-  {
-    return fallback;
-  }
-  return array->GetVariantValue(0).ToString();
-}
-
-bool vtkCNNCollectLayerBlocks(vtkDataObject* data,
-                              std::vector<vtkCNNLayerBlock>& blocks,
-                              std::vector<std::string>& warnings)
-{
-  auto addBlock = [&](vtkDataObject* block, const std::string& name)
-  {
-    if (auto image = vtkImageData::SafeDownCast(block))
-    {
-      vtkCNNLayerBlock layer;
-      layer.Image = image;
-      layer.BlockName = name;
-      vtkFieldData* fd = image->GetFieldData();
-      layer.LayerName = vtkCNNFieldString(fd, "layer_name", name);
-      layer.LayerType = vtkCNNFieldString(fd, "layer_type", "");
-      layer.LayerIndex = std::strtod(
-        vtkCNNFieldString(fd, "layer_index", std::to_string(blocks.size())).c_str(), nullptr);
-      layer.OutputShape = vtkCNNFieldString(fd, "output_shape", "");
-      blocks.push_back(layer);
-    }
-    else if (block != nullptr)
-    {
-      warnings.push_back("Skipping block '" + name + "': it is a " + block->GetClassName() +
-                         ", not an activation volume (vtkImageData).");
-    }
-  };
-  if (vtkImageData::SafeDownCast(data) != nullptr)
-  {
-    addBlock(data, "image");
-  }
-  else if (auto collection = vtkPartitionedDataSetCollection::SafeDownCast(data))
-  {
-    for (unsigned int i = 0; i < collection->GetNumberOfPartitionedDataSets(); ++i)
-    {
-      std::string name = "block " + std::to_string(i);
-      if (collection->HasMetaData(i) &&
-          collection->GetMetaData(i)->Has(vtkCompositeDataSet::NAME()))
-      {
-        name = collection->GetMetaData(i)->Get(vtkCompositeDataSet::NAME());
-      }
-      vtkPartitionedDataSet* layer = collection->GetPartitionedDataSet(i);
-      for (unsigned int j = 0; layer != nullptr && j < layer->GetNumberOfPartitions(); ++j)
-      {
-        addBlock(layer->GetPartitionAsDataObject(j), name);
-      }
-    }
-  }
-  else if (auto tree = vtkDataObjectTree::SafeDownCast(data))
-  {
-    vtkSmartPointer<vtkDataObjectTreeIterator> it = vtk::TakeSmartPointer(tree->NewTreeIterator());
-    it->VisitOnlyLeavesOn();
-    it->SkipEmptyNodesOn();
-    for (it->InitTraversal(); !it->IsDoneWithTraversal(); it->GoToNextItem())
-    {
-      std::string name = "block " + std::to_string(it->GetCurrentFlatIndex());
-      if (it->HasCurrentMetaData() && it->GetCurrentMetaData()->Has(vtkCompositeDataSet::NAME()))
-      {
-        name = it->GetCurrentMetaData()->Get(vtkCompositeDataSet::NAME());
-      }
-      addBlock(it->GetCurrentDataObject(), name);
-    }
-  }
-  else
-  {
-    return false;
-  }
-  return true;
-}
 
 std::string vtkCNNPrepareLayerInput(const vtkCNNLayerBlock& block,
                                     vtkDataArray* activations,
@@ -243,18 +158,19 @@ void vtkCNNTableBuilder::Build(vtkTable* table)
 
 bool vtkCNNTableBuilder::IsCountColumn(const std::string& name)
 {
+  namespace names = cnnslicer::names;
   static const char* const integers[] = {
-    "layer_index",       "channel",      "count",    "non_finite",        "atoms",
-    "channels",          "neurons",      "samples",  "undefined_neurons", "vector_count",
-    "vector_non_finite", "vector_atoms", "patterns", "neurons_examined"
+    names::LayerIndex,   names::Channel, names::Count,   names::NonFinite,        names::Atoms,
+    names::Channels,     names::Neurons, names::Samples, names::UndefinedNeurons, "vector_count",
+    "vector_non_finite", "vector_atoms", "patterns",     "neurons_examined"
   };
   return std::find(std::begin(integers), std::end(integers), name) != std::end(integers);
 }
 
 void vtkCNNSetTableMetadata(vtkTable* table, const std::string& unit, const std::string& estimator)
 {
-  for (const auto& [key, value] :
-       { std::make_pair("unit", unit), std::make_pair("estimator", estimator) })
+  for (const auto& [key, value] : { std::make_pair(cnnslicer::names::Unit, unit),
+                                    std::make_pair(cnnslicer::names::Estimator, estimator) })
   {
     vtkNew<vtkStringArray> array;
     array->SetName(key);

@@ -1,12 +1,15 @@
 /**
  * @file vtkCNNLayerBlocks.h
- * @brief Private helpers of the CNN filters (not wrapped): finding the activation
- * volumes of an input, reading their layer metadata and labels, and building tables.
+ * @brief Private helpers of the CNN filters (not wrapped): reading the labels of an
+ * activation volume (found by vtkCNNLayerCollection) and building tables.
  */
 #ifndef vtkCNNLayerBlocks_h
 #define vtkCNNLayerBlocks_h
 
 #include "vtkCNNEntropyFilterInternals.h"
+#include "vtkCNNLayerCollection.h" // for vtkCNNLayerBlock, the layers of an input
+
+#include "DataModelNames.h"
 
 #include "vtkSmartPointer.h"
 
@@ -14,44 +17,21 @@
 #include <string>
 #include <vector>
 
+/// The data model's names (Documentation/design.md section 2) as the filters spell them:
+/// names::LayerIndex for "layer_index". Private header, so the alias stays in this module.
+namespace names = cnnslicer::names;
+
 class vtkAlgorithm;
 class vtkDataArray;
 class vtkDataObject;
-class vtkFieldData;
 class vtkFloatArray;
 class vtkImageData;
 class vtkTable;
 
-/// One activation volume (layer) of a filter's input or output.
-struct vtkCNNLayerBlock
-{
-  vtkImageData* Image = nullptr;
-  /// Block name in the composite data set ("block 3" when it has none).
-  std::string BlockName;
-  /// `layer_name`, `layer_type`, `layer_index` and `output_shape` from the block's field
-  /// data (the reader writes them), else the block name, "", the block ordinal and "".
-  std::string LayerName;
-  std::string LayerType;
-  double LayerIndex = 0.0;
-  std::string OutputShape;
-};
-
-/**
- * The image blocks of @p data (a vtkImageData, vtkPartitionedDataSetCollection or other
- * vtkDataObjectTree), in block order. Blocks that are not images are skipped with a line
- * in @p warnings. Returns false when @p data is none of those types.
- */
-bool vtkCNNCollectLayerBlocks(vtkDataObject* data,
-                              std::vector<vtkCNNLayerBlock>& blocks,
-                              std::vector<std::string>& warnings);
-
-/// A string from field data (first value of array @p name), or @p fallback.
-std::string vtkCNNFieldString(vtkFieldData* fd, const char* name, const std::string& fallback);
-
 /// Settings that turn an activation array and labels into a vtkCNNLayerInput.
 struct vtkCNNLayerInputRequest
 {
-  std::string LabelArrayName = "label";
+  std::string LabelArrayName = cnnslicer::names::Label;
   std::vector<int> SelectedClasses;
   int Threads = 0;
 };

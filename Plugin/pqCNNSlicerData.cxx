@@ -1,5 +1,8 @@
 #include "pqCNNSlicerData.h"
 
+#include "DataModelNames.h"
+#include "vtkCNNLayerCollection.h"
+
 #include <pqUndoStack.h>
 
 #include <vtkAbstractArray.h>
@@ -24,19 +27,10 @@
 #include <limits>
 #include <numeric>
 
+namespace names = cnnslicer::names;
+
 namespace
 {
-/// The first value of a field-data array as text ("" when missing).
-QString fieldText(vtkFieldData* fields, const char* name)
-{
-  vtkAbstractArray* array = fields ? fields->GetAbstractArray(name) : nullptr;
-  if (!array || array->GetNumberOfValues() == 0)
-  {
-    return QString();
-  }
-  return QString::fromStdString(array->GetVariantValue(0).ToString());
-}
-
 /// A table column (or field-data array) as integers, `fallback` where it is missing.
 QVector<int> integers(vtkAbstractArray* array, vtkIdType count, int fallback)
 {
@@ -92,25 +86,24 @@ bool pqCNNSlicerData::read(vtkDataObject* activations, vtkDataObject* samples, Q
     return false;
   }
   this->Assembly = collection->GetDataAssembly();
-  for (unsigned int position = 0; position < collection->GetNumberOfPartitionedDataSets();
-       ++position)
+  // The one walk over the reader's output (Documentation/design.md section 2.3); the panel
+  // lists one entry per network layer, the first volume of each partitioned dataset.
+  std::vector<vtkCNNLayerBlock> volumes;
+  std::vector<std::string> skipped;
+  vtkCNNLayerCollection::Collect(collection, volumes, skipped);
+  for (const vtkCNNLayerBlock& found : volumes)
   {
-    auto* volume = vtkImageData::SafeDownCast(collection->GetPartitionAsDataObject(position, 0));
-    if (!volume)
+    const int position = static_cast<int>(found.Block);
+    if (!this->Layers.isEmpty() && this->Layers.back().Position == position)
     {
       continue;
     }
+    vtkImageData* volume = found.Image;
     pqCNNSlicerLayer layer;
-    layer.Position = static_cast<int>(position);
-    vtkFieldData* fields = volume->GetFieldData();
-    layer.Name = fieldText(fields, "layer_name");
-    if (layer.Name.isEmpty() && collection->HasMetaData(position))
-    {
-      layer.Name =
-        QString::fromUtf8(collection->GetMetaData(position)->Get(vtkCompositeDataSet::NAME()));
-    }
-    layer.Type = fieldText(fields, "layer_type");
-    layer.Shape = fieldText(fields, "output_shape");
+    layer.Position = position;
+    layer.Name = QString::fromStdString(found.LayerName);
+    layer.Type = QString::fromStdString(found.LayerType);
+    layer.Shape = QString::fromStdString(found.OutputShape);
     int dimensions[3];
     volume->GetDimensions(dimensions);
     layer.Width = dimensions[0];
@@ -131,12 +124,12 @@ bool pqCNNSlicerData::read(vtkDataObject* activations, vtkDataObject* samples, Q
   }
 
   vtkFieldData* collectionFields = collection->GetFieldData();
-  if (auto* names = vtkStringArray::SafeDownCast(
-        collectionFields ? collectionFields->GetAbstractArray("class_names") : nullptr))
+  if (auto* classNames = vtkStringArray::SafeDownCast(
+        collectionFields ? collectionFields->GetAbstractArray(names::ClassNames) : nullptr))
   {
-    for (vtkIdType k = 0; k < names->GetNumberOfValues(); ++k)
+    for (vtkIdType k = 0; k < classNames->GetNumberOfValues(); ++k)
     {
-      this->ClassNames << QString::fromStdString(names->GetValue(k));
+      this->ClassNames << QString::fromStdString(classNames->GetValue(k));
     }
   }
 
@@ -144,14 +137,14 @@ bool pqCNNSlicerData::read(vtkDataObject* activations, vtkDataObject* samples, Q
   // predictions, which serve when port 1 is not available.
   auto* table = vtkTable::SafeDownCast(samples);
   vtkIdType count = table ? table->GetNumberOfRows() : 0;
-  vtkAbstractArray* labels = table ? table->GetColumnByName("label") : nullptr;
-  vtkAbstractArray* predictions = table ? table->GetColumnByName("prediction") : nullptr;
-  vtkAbstractArray* ids = table ? table->GetColumnByName("sample_id") : nullptr;
-  if (!table && collectionFields && collectionFields->GetAbstractArray("label"))
+  vtkAbstractArray* labels = table ? table->GetColumnByName(names::Label) : nullptr;
+  vtkAbstractArray* predictions = table ? table->GetColumnByName(names::Prediction) : nullptr;
+  vtkAbstractArray* ids = table ? table->GetColumnByName(names::SampleId) : nullptr;
+  if (!table && collectionFields && collectionFields->GetAbstractArray(names::Label))
   {
-    labels = collectionFields->GetAbstractArray("label");
-    predictions = collectionFields->GetAbstractArray("prediction");
-    ids = collectionFields->GetAbstractArray("sample_id");
+    labels = collectionFields->GetAbstractArray(names::Label);
+    predictions = collectionFields->GetAbstractArray(names::Prediction);
+    ids = collectionFields->GetAbstractArray(names::SampleId);
     count = labels->GetNumberOfValues();
   }
   this->Labels = integers(labels, count, -1);
@@ -163,7 +156,7 @@ bool pqCNNSlicerData::read(vtkDataObject* activations, vtkDataObject* samples, Q
   }
   this->Confidences = QVector<double>(static_cast<int>(count), std::nan(""));
   if (auto* confidences =
-        vtkDataArray::SafeDownCast(table ? table->GetColumnByName("confidence") : nullptr))
+        vtkDataArray::SafeDownCast(table ? table->GetColumnByName(names::Confidence) : nullptr))
   {
     for (vtkIdType i = 0; i < std::min(count, confidences->GetNumberOfTuples()); ++i)
     {
@@ -198,23 +191,25 @@ void pqCNNSlicerData::readLayerEntropy(vtkDataObject* layerTable)
 {
   this->clearLayerEntropy();
   auto* table = vtkTable::SafeDownCast(layerTable);
-  vtkAbstractArray* names = table ? table->GetColumnByName("layer_name") : nullptr;
-  auto* entropy = vtkDataArray::SafeDownCast(table ? table->GetColumnByName("entropy") : nullptr);
-  if (!names || !entropy)
+  vtkAbstractArray* layerNames = table ? table->GetColumnByName(names::LayerName) : nullptr;
+  auto* entropy =
+    vtkDataArray::SafeDownCast(table ? table->GetColumnByName(names::Entropy) : nullptr);
+  if (!layerNames || !entropy)
   {
     return;
   }
   for (vtkIdType row = 0; row < table->GetNumberOfRows(); ++row)
   {
     const double value = entropy->GetTuple1(row);
-    this->EntropyByLayer.insert(QString::fromStdString(names->GetVariantValue(row).ToString()),
+    this->EntropyByLayer.insert(QString::fromStdString(layerNames->GetVariantValue(row).ToString()),
                                 value);
     if (std::isfinite(value))
     {
       this->MaximumEntropy = std::max(this->MaximumEntropy, value);
     }
   }
-  const QString unit = fieldText(table->GetFieldData(), "unit");
+  const QString unit =
+    QString::fromStdString(vtkCNNLayerCollection::FieldString(table->GetFieldData(), names::Unit));
   if (!unit.isEmpty())
   {
     this->EntropyUnit = unit;
@@ -275,7 +270,7 @@ int pqCNNSlicerData::nextMisclassified(int from, int direction, int classIndex) 
 QImage pqCNNSlicerData::inputImage(int sample) const
 {
   vtkDataArray* values =
-    this->Input ? this->Input->GetPointData()->GetArray("activation") : nullptr;
+    this->Input ? this->Input->GetPointData()->GetArray(names::Activation) : nullptr;
   if (!values || sample < 0 || sample >= values->GetNumberOfComponents())
   {
     return QImage();

@@ -1,7 +1,10 @@
 #include "vtkCNNFeatureMapMosaic.h"
 
+#include "DataModelNames.h"
+
 #include "MosaicLayout.h"
 
+#include "vtkCNNLayerCollection.h"
 #include "vtkCellArray.h"
 #include "vtkCellData.h"
 #include "vtkCommunicator.h"
@@ -35,17 +38,12 @@
 #include <string>
 #include <vector>
 
+namespace names = cnnslicer::names;
+
 vtkStandardNewMacro(vtkCNNFeatureMapMosaic);
 
 namespace
 {
-
-/// The value of a one-entry string field-data array, or empty.
-std::string FieldString(vtkFieldData* fieldData, const char* name)
-{
-  auto* array = vtkStringArray::SafeDownCast(fieldData->GetAbstractArray(name));
-  return array != nullptr && array->GetNumberOfValues() > 0 ? array->GetValue(0) : std::string();
-}
 
 /// Three significant digits: enough to compare channels, short enough to fit a tile.
 std::string FormatValue(double value)
@@ -68,73 +66,39 @@ struct LayerSlot
 };
 
 /**
- * The layers of the input. A vtkPartitionedDataSetCollection (the reader's output) has one
- * layer per partitioned dataset, on every process, also where another process holds the
- * image (the reader gives each process whole layers); any other tree has one layer per
- * image leaf, in traversal order; an image is one layer.
+ * The layers of the input, one slot per layer the mosaic can show (the Layer property counts
+ * them): a vtkPartitionedDataSetCollection (the reader's output) has one slot per partitioned
+ * dataset, on every process, also where another process holds the image (the reader gives each
+ * process whole layers), with the first volume vtkCNNLayerCollection finds in it; any other
+ * input has one slot per volume vtkCNNLayerCollection finds.
  */
 std::vector<LayerSlot> CollectLayers(vtkDataObject* input, bool& hasOtherLeaves)
 {
-  std::vector<LayerSlot> layers;
-  hasOtherLeaves = false;
-  auto add = [&layers](vtkImageData* image, unsigned int block, unsigned int partition)
+  std::vector<vtkCNNLayerBlock> volumes;
+  std::vector<std::string> skipped;
+  hasOtherLeaves = !vtkCNNLayerCollection::Collect(input, volumes, skipped) && input != nullptr;
+  hasOtherLeaves = hasOtherLeaves || !skipped.empty();
+  auto* collection = vtkPartitionedDataSetCollection::SafeDownCast(input);
+  std::vector<LayerSlot> layers(collection ? collection->GetNumberOfPartitionedDataSets() : 0);
+  for (const vtkCNNLayerBlock& volume : volumes)
   {
+    if (collection != nullptr && layers[volume.Block].Image != nullptr)
+    {
+      continue; // a later partition of a layer already shown
+    }
     LayerSlot slot;
-    slot.Image = image;
-    slot.Block = block;
-    slot.Partition = partition;
-    if (image != nullptr)
+    slot.Image = volume.Image;
+    slot.Block = volume.Block;
+    slot.Partition = volume.Partition;
+    volume.Image->GetDimensions(slot.Dimensions.data());
+    if (collection != nullptr)
     {
-      image->GetDimensions(slot.Dimensions.data());
+      layers[volume.Block] = slot;
     }
-    layers.push_back(slot);
-  };
-  if (auto* image = vtkImageData::SafeDownCast(input))
-  {
-    add(image, 0, 0);
-  }
-  else if (auto* collection = vtkPartitionedDataSetCollection::SafeDownCast(input))
-  {
-    for (unsigned int block = 0; block < collection->GetNumberOfPartitionedDataSets(); ++block)
+    else
     {
-      vtkImageData* found = nullptr;
-      unsigned int where = 0;
-      for (unsigned int p = 0; p < collection->GetNumberOfPartitions(block); ++p)
-      {
-        vtkDataObject* partition = collection->GetPartitionAsDataObject(block, p);
-        if (found == nullptr && vtkImageData::SafeDownCast(partition) != nullptr)
-        {
-          found = vtkImageData::SafeDownCast(partition);
-          where = p;
-        }
-        else if (partition != nullptr && vtkImageData::SafeDownCast(partition) == nullptr)
-        {
-          hasOtherLeaves = true;
-        }
-      }
-      add(found, block, where);
+      layers.push_back(slot);
     }
-  }
-  else if (auto* tree = vtkDataObjectTree::SafeDownCast(input))
-  {
-    vtkSmartPointer<vtkDataObjectTreeIterator> it = vtk::TakeSmartPointer(tree->NewTreeIterator());
-    it->VisitOnlyLeavesOn();
-    it->SkipEmptyNodesOn();
-    for (it->InitTraversal(); !it->IsDoneWithTraversal(); it->GoToNextItem())
-    {
-      if (auto* image = vtkImageData::SafeDownCast(it->GetCurrentDataObject()))
-      {
-        add(image, static_cast<unsigned int>(layers.size()), 0);
-      }
-      else
-      {
-        hasOtherLeaves = true;
-      }
-    }
-  }
-  else if (input != nullptr)
-  {
-    hasOtherLeaves = true;
   }
   return layers;
 }
@@ -199,7 +163,7 @@ vtkSmartPointer<vtkPolyData> BuildMosaic(vtkImageData* image,
   coordinates->SetNumberOfTuples(channels * pointsPerTile);
   float* xyz = coordinates->GetPointer(0);
   vtkNew<vtkDoubleArray> tileOrigins;
-  tileOrigins->SetName("mosaic_tile_origin");
+  tileOrigins->SetName(names::MosaicTileOrigin);
   tileOrigins->SetNumberOfComponents(2);
   tileOrigins->SetNumberOfTuples(channels);
   for (vtkIdType c = 0; c < channels; ++c)
@@ -227,7 +191,7 @@ vtkSmartPointer<vtkPolyData> BuildMosaic(vtkImageData* image,
   connectivity->SetNumberOfValues(4 * cells);
   vtkIdType* corners = connectivity->GetPointer(0);
   vtkNew<vtkIntArray> channelOfCell;
-  channelOfCell->SetName("channel");
+  channelOfCell->SetName(names::Channel);
   channelOfCell->SetNumberOfValues(cells);
   vtkIdType cell = 0;
   for (vtkIdType c = 0; c < channels; ++c)
@@ -286,9 +250,9 @@ vtkSmartPointer<vtkPolyData> BuildMosaic(vtkImageData* image,
     array->InsertNextValue(static_cast<int>(value));
     fieldData->AddArray(array);
   };
-  addInt("mosaic_columns", layout.columns());
-  addInt("mosaic_rows", layout.rows());
-  addInt("mosaic_gap", layout.gap());
+  addInt(names::MosaicColumns, layout.columns());
+  addInt(names::MosaicRows, layout.rows());
+  addInt(names::MosaicGap, layout.gap());
   fieldData->AddArray(tileOrigins);
   return mosaic;
 }
@@ -304,7 +268,7 @@ std::vector<double> ChannelValues(vtkImageData* image,
     return values;
   }
   const std::size_t channels = layout.channels();
-  const std::string channelName = "channel_" + arrayName;
+  const std::string channelName = names::ChannelFieldPrefix + arrayName;
   auto* perChannel =
     vtkDataArray::SafeDownCast(image->GetFieldData()->GetAbstractArray(channelName.c_str()));
   if (perChannel != nullptr && perChannel->GetNumberOfTuples() == static_cast<vtkIdType>(channels))
@@ -359,13 +323,13 @@ struct LabelSet
 
   LabelSet()
   {
-    this->Text->SetName("label");
-    this->ShortText->SetName("short_label");
-    this->Layer->SetName("layer");
-    this->Channel->SetName("channel");
-    this->Value->SetName("value");
-    this->Width->SetName("tile_width");
-    this->Height->SetName("tile_height");
+    this->Text->SetName(names::LabelText);
+    this->ShortText->SetName(names::ShortLabel);
+    this->Layer->SetName(names::LabelLayer);
+    this->Channel->SetName(names::Channel);
+    this->Value->SetName(names::LabelValue);
+    this->Width->SetName(names::TileWidth);
+    this->Height->SetName(names::TileHeight);
   }
 
   /// A label at (x, y) for a box of @p width x @p height pixels (a tile, or a mosaic),
@@ -547,12 +511,12 @@ int vtkCNNFeatureMapMosaic::RequestData(vtkInformation*,
       }
 
       vtkFieldData* fieldData = image->GetFieldData();
-      const std::string layerName = FieldString(fieldData, "layer_name");
+      const std::string layerName = vtkCNNLayerCollection::FieldString(fieldData, names::LayerName);
       const std::string name = layerName.empty() ? "layer " + std::to_string(k) : layerName;
       std::string title = name;
-      for (const char* extra : { "layer_type", "output_shape" })
+      for (const char* extra : { names::LayerType, names::OutputShape })
       {
-        const std::string part = FieldString(fieldData, extra);
+        const std::string part = vtkCNNLayerCollection::FieldString(fieldData, extra);
         if (!part.empty())
         {
           title += "  " + part;
