@@ -1,5 +1,6 @@
 #include "vtkCNNSampleStreaming.h"
 
+#include "vtkAlgorithm.h"
 #include "vtkInformation.h"
 #include "vtkInformationIdTypeKey.h"
 #include "vtkInformationIntegerKey.h"
@@ -66,4 +67,20 @@ int vtkCNNSampleStreaming::RequestedBatch(vtkInformation* outInfo)
     return -1;
   }
   return outInfo->Get(SAMPLE_BATCH());
+}
+
+void vtkCNNSampleStreaming::RequestAllSamplesUpstream(vtkAlgorithm* consumer)
+{
+  vtkAlgorithm* algorithm = consumer;
+  while (algorithm != nullptr && algorithm->GetNumberOfInputPorts() > 0 &&
+         algorithm->GetNumberOfInputConnections(0) > 0)
+  {
+    vtkInformation* info = algorithm->GetInputInformation(0, 0);
+    if (info == nullptr || !info->Has(SAMPLE_BATCH()))
+    {
+      break;
+    }
+    info->Set(SAMPLE_BATCH(), -1);
+    algorithm = algorithm->GetInputAlgorithm(0, 0);
+  }
 }

@@ -26,6 +26,7 @@
 #include "CNNSlicerCommonModule.h" // for export macro
 #include "vtkObject.h"
 
+class vtkAlgorithm;
 class vtkInformation;
 class vtkInformationIdTypeKey;
 class vtkInformationIntegerRequestKey;
@@ -42,6 +43,14 @@ public:
 
   /// The batch requested in @p outInfo, or -1 when every sample is asked for.
   static int RequestedBatch(vtkInformation* outInfo);
+
+  /**
+   * After a stream: asks for the ordinary output again (SAMPLE_BATCH -1) on every pipeline
+   * information object from @p consumer's first input up to the reader. A request key only
+   * travels upstream when something updates through the same path; the reader's own output
+   * must not keep serving the last batch to a consumer that updates it directly.
+   */
+  static void RequestAllSamplesUpstream(vtkAlgorithm* consumer);
 
 protected:
   vtkCNNSampleStreaming() = default;

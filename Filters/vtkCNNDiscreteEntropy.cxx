@@ -8,7 +8,9 @@
 #include "DiscreteEntropy.h"
 #include "HistogramAccumulator.h"
 
+#include "vtkAbstractArray.h"
 #include "vtkDataObject.h"
+#include "vtkFieldData.h"
 #include "vtkFloatArray.h"
 #include "vtkImageData.h"
 #include "vtkInformation.h"
@@ -21,13 +23,19 @@
 #include "vtkPointData.h"
 #include "vtkStreamingDemandDrivenPipeline.h"
 
+#include <algorithm>
+#include <cmath>
 #include <exception>
+#include <map>
 #include <memory>
+#include <set>
+#include <sstream>
 
 /**
- * Where a streamed analysis is between pipeline passes: pass 0 folds every batch into the
- * layers' value ranges (and collects the labels), pass 1 counts every batch into the layers'
- * histograms with those ranges, so that the results equal the in-memory estimator's
+ * Where a streamed analysis is between pipeline passes. The range pass folds the first
+ * RangeBatches batches (every batch for exact ranges) into the layers' value ranges and
+ * collects the labels; the counting pass counts every batch into the layers' histograms with
+ * those ranges. With exact ranges the results equal the in-memory estimator's
  * (Documentation/entropy.md, "Streaming").
  */
 class vtkCNNDiscreteEntropy::vtkStreamingState
@@ -36,14 +44,19 @@ public:
   int Pass = 0;
   int Batch = 0;
   int Batches = 0;
+  /// Batches the range pass reads: all of them, or the first RangeBatches.
+  int RangeBatches = 0;
+  /// Ranges from the first batches only: the counting pass groups each batch as it comes.
+  bool OnePass = false;
   std::size_t Samples = 0;
   std::size_t BatchSize = 0;
   cnnslicer::DiscreteEntropyOptions Options;
-  /// Every sample's label (pass 0), when the batches carry labels.
+  /// The labels of the samples the range pass read, when the batches carry labels.
   std::vector<std::int64_t> Labels;
   bool HasLabels = false;
-  /// Built from Labels after pass 0: the groups of every sample, as in memory.
+  /// The groups of every sample: after the range pass (exact), or batch by batch (one pass).
   cnnslicer::SampleGrouping Grouping;
+  std::map<std::int64_t, std::int32_t> GroupOfLabel;
   std::vector<std::string> LayerNames;
   /// Channels and points per channel of each layer.
   std::vector<std::pair<std::size_t, std::size_t>> Shapes;
@@ -106,14 +119,6 @@ int vtkCNNDiscreteEntropy::RequestData(vtkInformation* request,
     return this->Superclass::RequestData(request, inputVector, outputVector);
   }
   vtkStreamingState& state = *this->Streaming;
-  vtkInformation* inInfo = inputVector[0]->GetInformationObject(0);
-  const auto stop = [&]()
-  {
-    // Nothing partial is left: no pass in flight, the reader back to its ordinary output.
-    request->Remove(vtkStreamingDemandDrivenPipeline::CONTINUE_EXECUTING());
-    inInfo->Set(vtkCNNSampleStreaming::SAMPLE_BATCH(), -1);
-    state = vtkStreamingState();
-  };
   int status = 0;
   try
   {
@@ -126,7 +131,10 @@ int vtkCNNDiscreteEntropy::RequestData(vtkInformation* request,
   }
   if (status == 0 || !request->Has(vtkStreamingDemandDrivenPipeline::CONTINUE_EXECUTING()))
   {
-    stop();
+    // Nothing partial is left: no pass in flight, the reader back to its ordinary output.
+    request->Remove(vtkStreamingDemandDrivenPipeline::CONTINUE_EXECUTING());
+    vtkCNNSampleStreaming::RequestAllSamplesUpstream(this);
+    state = vtkStreamingState();
   }
   return status;
 }
@@ -156,23 +164,28 @@ int vtkCNNDiscreteEntropy::RequestStreamedData(vtkInformation* request,
     }
     state.Samples =
       static_cast<std::size_t>(inInfo->Get(vtkCNNSampleStreaming::NUMBER_OF_SAMPLES()));
-    state.BatchSize = static_cast<std::size_t>(this->StreamBatchSize);
-    state.Batches = static_cast<int>((state.Samples + state.BatchSize - 1) / state.BatchSize);
     if (state.Samples == 0)
     {
       vtkErrorMacro(<< "The reader selects no sample; choose samples to analyse.");
       return 0;
     }
+    state.BatchSize = static_cast<std::size_t>(this->StreamBatchSize);
+    state.Batches = static_cast<int>((state.Samples + state.BatchSize - 1) / state.BatchSize);
+    state.RangeBatches = this->StreamRangeMode == FIRST_BATCHES_RANGES
+                           ? std::min(this->RangeBatches, state.Batches)
+                           : state.Batches;
+    state.OnePass = state.RangeBatches < state.Batches;
     vtkLogF(INFO,
-            "streaming %zu samples in %d batches of %zu, two passes (ranges, then histograms)",
+            "streaming %zu samples in %d batches of %zu: ranges from %d batches, then histograms",
             state.Samples,
             state.Batches,
-            state.BatchSize);
+            state.BatchSize,
+            state.RangeBatches);
   }
 
   std::vector<vtkCNNLayerBlock> blocks;
   std::vector<std::string> warnings;
-  if (!vtkCNNCollectLayerBlocks(input, blocks, warnings))
+  if (!vtkCNNLayerCollection::Collect(input, blocks, warnings))
   {
     vtkErrorMacro(<< "Input is a " << (input ? input->GetClassName() : "null")
                   << "; expected activation volumes (vtkImageData or a composite of them).");
@@ -201,7 +214,8 @@ int vtkCNNDiscreteEntropy::RequestStreamedData(vtkInformation* request,
 
   const std::size_t first = state.First();
   const std::size_t count = state.Count();
-  const double passes = 2.0 * state.Batches;
+  const double passes = static_cast<double>(state.RangeBatches + state.Batches);
+  const double done = state.Pass == 0 ? state.Batch : state.RangeBatches + state.Batch;
   for (std::size_t b = 0; b < blocks.size(); ++b)
   {
     const vtkCNNLayerBlock& block = blocks[b];
@@ -238,12 +252,9 @@ int vtkCNNDiscreteEntropy::RequestStreamedData(vtkInformation* request,
     const std::size_t channels = layer.Dispatch([](const auto& l) { return l.NumberOfChannels; });
     const std::size_t points = layer.Dispatch([](const auto& l) { return l.NumberOfPoints; });
 
-    vtkCNNProgressShare share{
-      this,
-      (state.Pass * state.Batches + state.Batch + static_cast<double>(b) / blocks.size()) / passes,
-      (state.Pass * state.Batches + state.Batch + static_cast<double>(b + 1) / blocks.size()) /
-        passes
-    };
+    vtkCNNProgressShare share{ this,
+                               (done + static_cast<double>(b) / blocks.size()) / passes,
+                               (done + static_cast<double>(b + 1) / blocks.size()) / passes };
     bool completed = true;
     if (state.Pass == 0)
     {
@@ -276,6 +287,10 @@ int vtkCNNDiscreteEntropy::RequestStreamedData(vtkInformation* request,
     }
     else
     {
+      if (b == 0 && state.OnePass && !this->GroupBatch(labels, first, count))
+      {
+        return 0;
+      }
       completed = layer.Dispatch(
         [&](const auto& l)
         {
@@ -294,33 +309,19 @@ int vtkCNNDiscreteEntropy::RequestStreamedData(vtkInformation* request,
       return 0;
     }
   }
-  this->UpdateProgress((state.Pass * state.Batches + state.Batch + 1) / passes);
+  this->UpdateProgress((done + 1) / passes);
 
   // Next batch, next pass, or done.
-  if (++state.Batch < state.Batches)
+  if (++state.Batch < (state.Pass == 0 ? state.RangeBatches : state.Batches))
   {
     request->Set(vtkStreamingDemandDrivenPipeline::CONTINUE_EXECUTING(), 1);
     return 1;
   }
   if (state.Pass == 0)
   {
-    state.Grouping =
-      state.HasLabels
-        ? cnnslicer::SampleGrouping::fromLabels(
-            state.Labels,
-            std::vector<std::int64_t>(this->SelectedClasses.begin(), this->SelectedClasses.end()))
-        : cnnslicer::SampleGrouping::all(state.Samples);
-    state.Histograms.resize(state.Ranges.size());
-    for (std::size_t b = 0; b < state.Ranges.size(); ++b)
+    if (!this->StartCounting(input))
     {
-      if (state.Ranges[b])
-      {
-        const cnnslicer::ChannelRangeAccumulator& ranges = *state.Ranges[b];
-        state.Histograms[b] = std::make_unique<cnnslicer::HistogramAccumulator>(
-          cnnslicer::HistogramAccumulatorSettings::forLayer(
-            state.Shapes[b].first, state.Shapes[b].second, state.Grouping, state.Options),
-          ranges.binningRanges(state.Options));
-      }
+      return 0;
     }
     state.Pass = 1;
     state.Batch = 0;
@@ -334,7 +335,7 @@ int vtkCNNDiscreteEntropy::RequestStreamedData(vtkInformation* request,
   vtkDataObject* output = vtkDataObject::GetData(outputVector, 0);
   output->ShallowCopy(input);
   std::vector<vtkCNNLayerBlock> outputBlocks;
-  vtkCNNCollectLayerBlocks(output, outputBlocks, warnings);
+  vtkCNNLayerCollection::Collect(output, outputBlocks, warnings);
   vtkCNNTableBuilder channelRows;
   vtkCNNTableBuilder layerRows;
   std::size_t computed = 0;
@@ -351,6 +352,14 @@ int vtkCNNDiscreteEntropy::RequestStreamedData(vtkInformation* request,
     result.Channels = std::move(layer.Channels);
     result.Layer = std::move(layer.Layer);
     result.ChannelRanges = std::move(layer.ChannelRanges);
+    if (state.OnePass)
+    {
+      for (std::size_t c = 0; c < histograms.settings().Channels; ++c)
+      {
+        result.ChannelClampedFraction.push_back(histograms.clampedFraction(c));
+      }
+      result.LayerClampedFraction = histograms.layerClampedFraction();
+    }
     int association = -1;
     if (vtkDataArray* activations =
           this->GetInputArrayToProcess(0, outputBlocks[b].Image, association))
@@ -369,6 +378,129 @@ int vtkCNNDiscreteEntropy::RequestStreamedData(vtkInformation* request,
   }
   this->WriteTables(channelRows, layerRows, outputVector);
   return this->GatherParallelResults(true, computed, outputVector);
+}
+
+bool vtkCNNDiscreteEntropy::StartCounting(vtkDataObject* input)
+{
+  vtkStreamingState& state = *this->Streaming;
+  const std::vector<std::int64_t> selected(this->SelectedClasses.begin(),
+                                           this->SelectedClasses.end());
+  if (!state.OnePass)
+  {
+    // Every label is known: the in-memory grouping.
+    state.Grouping = state.HasLabels ? cnnslicer::SampleGrouping::fromLabels(state.Labels, selected)
+                                     : cnnslicer::SampleGrouping::all(state.Samples);
+  }
+  else
+  {
+    // One pass: the classes are the selected ones, else the dataset's (class_names), else
+    // those of the first batches; each batch's samples are grouped as they come.
+    state.Grouping = cnnslicer::SampleGrouping::all(state.Samples);
+    if (state.HasLabels)
+    {
+      std::set<std::int64_t> classes(selected.begin(), selected.end());
+      vtkAbstractArray* names =
+        input->GetFieldData() ? input->GetFieldData()->GetAbstractArray("class_names") : nullptr;
+      if (classes.empty() && names != nullptr)
+      {
+        for (vtkIdType k = 0; k < names->GetNumberOfValues(); ++k)
+        {
+          classes.insert(k);
+        }
+      }
+      if (classes.empty())
+      {
+        for (const std::int64_t label : state.Labels)
+        {
+          if (label >= 0)
+          {
+            classes.insert(label);
+          }
+        }
+      }
+      state.Grouping.HasClasses = true;
+      state.Grouping.GroupLabel.assign(classes.begin(), classes.end());
+      state.Grouping.Group.assign(state.Samples, -1);
+      for (std::size_t g = 0; g < state.Grouping.GroupLabel.size(); ++g)
+      {
+        state.GroupOfLabel[state.Grouping.GroupLabel[g]] = static_cast<std::int32_t>(g);
+      }
+    }
+  }
+
+  // The histograms, within the memory limit.
+  std::vector<std::pair<std::uint64_t, std::size_t>> bytes;
+  std::uint64_t total = 0;
+  std::vector<cnnslicer::HistogramAccumulatorSettings> settings(state.Ranges.size());
+  for (std::size_t b = 0; b < state.Ranges.size(); ++b)
+  {
+    if (state.Ranges[b])
+    {
+      settings[b] = cnnslicer::HistogramAccumulatorSettings::forLayer(
+        state.Shapes[b].first, state.Shapes[b].second, state.Grouping, state.Options);
+      settings[b].CountClamped = state.OnePass;
+      bytes.emplace_back(
+        cnnslicer::HistogramAccumulator::bytesNeeded(settings[b], this->NumberOfThreads), b);
+      total += bytes.back().first;
+    }
+  }
+  const double megabytes = static_cast<double>(total) / (1024.0 * 1024.0);
+  if (megabytes > this->MemoryLimit)
+  {
+    std::sort(bytes.rbegin(), bytes.rend());
+    std::ostringstream largest;
+    for (std::size_t i = 0; i < bytes.size() && i < 3; ++i)
+    {
+      largest << (i ? ", " : "") << state.LayerNames[bytes[i].second] << " "
+              << std::lround(static_cast<double>(bytes[i].first) / (1024.0 * 1024.0)) << " MB";
+    }
+    vtkErrorMacro(<< "The histograms of the streamed analysis need " << std::lround(megabytes)
+                  << " MB, above the memory limit of " << std::lround(this->MemoryLimit)
+                  << " MB (largest: " << largest.str()
+                  << "); deselect layers in the reader, use fewer bins, turn the neuron scope "
+                     "off, or raise Memory Limit.");
+    return false;
+  }
+  vtkLogF(INFO, "streaming: the histograms take %.1f MB", megabytes);
+  state.Histograms.resize(state.Ranges.size());
+  for (std::size_t b = 0; b < state.Ranges.size(); ++b)
+  {
+    if (state.Ranges[b])
+    {
+      state.Histograms[b] = std::make_unique<cnnslicer::HistogramAccumulator>(
+        settings[b], state.Ranges[b]->binningRanges(state.Options));
+    }
+  }
+  return true;
+}
+
+bool vtkCNNDiscreteEntropy::GroupBatch(vtkDataArray* labels, std::size_t first, std::size_t count)
+{
+  vtkStreamingState& state = *this->Streaming;
+  for (std::size_t n = 0; n < count; ++n)
+  {
+    std::int32_t group = state.Grouping.HasClasses ? -1 : 0;
+    if (labels != nullptr && state.Grouping.HasClasses)
+    {
+      const auto label =
+        static_cast<std::int64_t>(labels->GetComponent(static_cast<vtkIdType>(n), 0));
+      const auto found = state.GroupOfLabel.find(label);
+      if (found != state.GroupOfLabel.end())
+      {
+        group = found->second;
+      }
+      else if (label >= 0 && this->SelectedClasses.empty())
+      {
+        vtkErrorMacro(<< "Label " << label << " first appears in batch " << state.Batch + 1
+                      << ", after the " << state.RangeBatches
+                      << " batches that gave the classes; use exact ranges, or select the "
+                         "classes.");
+        return false;
+      }
+    }
+    state.Grouping.Group[first + n] = group;
+  }
+  return true;
 }
 
 bool vtkCNNDiscreteEntropy::ComputeLayer(const vtkCNNLayerInput& input, vtkCNNLayerEntropy& result)

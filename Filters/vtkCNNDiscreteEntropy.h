@@ -78,6 +78,32 @@ public:
   vtkGetMacro(StreamBatchSize, int);
   ///@}
 
+  /// Where a streamed analysis takes the histogram ranges from.
+  enum StreamRangeModes
+  {
+    /// A first pass over every batch (default): the in-memory ranges and results.
+    EXACT_RANGES = 0,
+    /// The first RangeBatches batches only, then one pass over every batch: values outside
+    /// are counted in the edge bins, and the share of them is reported (`clamped_fraction`).
+    FIRST_BATCHES_RANGES = 1
+  };
+
+  ///@{
+  /// Range mode of a streamed analysis (default EXACT_RANGES) and, for
+  /// FIRST_BATCHES_RANGES, how many batches give the ranges (default 4).
+  vtkSetClampMacro(StreamRangeMode, int, EXACT_RANGES, FIRST_BATCHES_RANGES);
+  vtkGetMacro(StreamRangeMode, int);
+  vtkSetClampMacro(RangeBatches, int, 1, 1 << 20);
+  vtkGetMacro(RangeBatches, int);
+  ///@}
+
+  ///@{
+  /// A streamed analysis whose histograms would need more than this many megabytes
+  /// (default 8192) is refused with the layers that need the most.
+  vtkSetClampMacro(MemoryLimit, double, 1.0, 1e9);
+  vtkGetMacro(MemoryLimit, double);
+  ///@}
+
 protected:
   vtkCNNDiscreteEntropy();
   ~vtkCNNDiscreteEntropy() override;
@@ -94,6 +120,9 @@ protected:
   bool Normalize = false;
   bool StreamSamples = false;
   int StreamBatchSize = 256;
+  int StreamRangeMode = EXACT_RANGES;
+  int RangeBatches = 4;
+  double MemoryLimit = 8192.0;
 
 private:
   vtkCNNDiscreteEntropy(const vtkCNNDiscreteEntropy&) = delete;
@@ -106,6 +135,12 @@ private:
   int RequestStreamedData(vtkInformation* request,
                           vtkInformationVector** inputVector,
                           vtkInformationVector* outputVector);
+  /// After the range pass: the groups of the samples and the layers' histograms, or false
+  /// after an error (classes unknown, memory above the limit).
+  bool StartCounting(vtkDataObject* input);
+  /// One pass: the groups of the batch's @p count samples from its @p labels; false after an
+  /// error (a class not seen by the range pass).
+  bool GroupBatch(vtkDataArray* labels, std::size_t first, std::size_t count);
 
   class vtkStreamingState;
   std::unique_ptr<vtkStreamingState> Streaming;

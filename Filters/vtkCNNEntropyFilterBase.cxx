@@ -39,24 +39,25 @@ void AddScopeColumns(vtkCNNTableBuilder& table,
                      const std::vector<std::int64_t>& classLabels,
                      const std::string& prefix)
 {
-  table.Set(prefix + "entropy", scope.Entropy[i]);
+  table.Set(prefix + names::Entropy, scope.Entropy[i]);
   if (!scope.ConditionalEntropy.empty())
   {
-    table.Set(prefix + "conditional_entropy", scope.ConditionalEntropy[i]);
-    table.Set(prefix + "mutual_information", scope.MutualInformation[i]);
+    table.Set(prefix + names::ConditionalEntropy, scope.ConditionalEntropy[i]);
+    table.Set(prefix + names::MutualInformation, scope.MutualInformation[i]);
   }
   for (std::size_t k = 0; k < scope.ClassEntropy.size(); ++k)
   {
-    table.Set(prefix + "entropy_class_" + std::to_string(classLabels[k]), scope.ClassEntropy[k][i]);
+    table.Set(prefix + names::EntropyClassPrefix + std::to_string(classLabels[k]),
+              scope.ClassEntropy[k][i]);
   }
   if (!scope.AtomProbability.empty())
   {
-    table.Set(prefix + "h_c", scope.ContinuousEntropy[i]);
-    table.Set(prefix + "p_atoms", scope.AtomProbability[i]);
-    table.Set(prefix + "atoms", static_cast<double>(scope.AtomCount[i]));
+    table.Set(prefix + names::HC, scope.ContinuousEntropy[i]);
+    table.Set(prefix + names::PAtoms, scope.AtomProbability[i]);
+    table.Set(prefix + names::Atoms, static_cast<double>(scope.AtomCount[i]));
   }
-  table.Set(prefix + "count", static_cast<double>(scope.Count[i]));
-  table.Set(prefix + "non_finite", static_cast<double>(scope.NonFinite[i]));
+  table.Set(prefix + names::Count, static_cast<double>(scope.Count[i]));
+  table.Set(prefix + names::NonFinite, static_cast<double>(scope.NonFinite[i]));
 }
 
 /// Per-sample columns the sample scope copies from the reader's field data.
@@ -84,16 +85,17 @@ void AddSampleRows(const vtkCNNLayerEntropy& result,
   auto describe = [&](vtkCNNTableBuilder& table, std::size_t n)
   {
     table.NewRow();
-    table.Set("layer_index", info.LayerIndex);
-    table.SetText("layer_name", info.LayerName);
-    table.SetText("layer_type", info.LayerType);
-    table.Set("sample", static_cast<double>(n));
+    table.Set(names::LayerIndex, info.LayerIndex);
+    table.SetText(names::LayerName, info.LayerName);
+    table.SetText(names::LayerType, info.LayerType);
+    table.Set(names::Sample, static_cast<double>(n));
     const auto id = static_cast<vtkIdType>(n);
     const bool known = info.SampleIds && info.SampleIds->GetNumberOfTuples() > id;
-    table.Set("sample_id", known ? info.SampleIds->GetComponent(id, 0) : static_cast<double>(n));
-    table.Set("label", info.Labels ? info.Labels->GetComponent(id, 0) : -1.0);
+    table.Set(names::SampleId,
+              known ? info.SampleIds->GetComponent(id, 0) : static_cast<double>(n));
+    table.Set(names::Label, info.Labels ? info.Labels->GetComponent(id, 0) : -1.0);
     const bool predicted = info.Predictions && info.Predictions->GetNumberOfTuples() > id;
-    table.Set("prediction", predicted ? info.Predictions->GetComponent(id, 0) : -1.0);
+    table.Set(names::Prediction, predicted ? info.Predictions->GetComponent(id, 0) : -1.0);
   };
   for (std::size_t c = 0; pointsPerChannel > 1 && c < channelCount; ++c)
   {
@@ -102,7 +104,7 @@ void AddSampleRows(const vtkCNNLayerEntropy& result,
       if (grouping.Group[n] >= 0)
       {
         describe(channels, n);
-        channels.Set("channel", static_cast<double>(c));
+        channels.Set(names::Channel, static_cast<double>(c));
         AddScopeColumns(channels, result.SampleChannels, c * samples + n, {}, "");
       }
     }
@@ -133,29 +135,29 @@ void AddNeuronArrays(vtkImageData* image,
                      const std::vector<std::int64_t>& classLabels)
 {
   vtkPointData* pd = image->GetPointData();
-  pd->AddArray(MakePointArray("entropy", scope.Entropy));
+  pd->AddArray(MakePointArray(names::Entropy, scope.Entropy));
   if (!scope.ConditionalEntropy.empty())
   {
-    pd->AddArray(MakePointArray("conditional_entropy", scope.ConditionalEntropy));
-    pd->AddArray(MakePointArray("mutual_information", scope.MutualInformation));
+    pd->AddArray(MakePointArray(names::ConditionalEntropy, scope.ConditionalEntropy));
+    pd->AddArray(MakePointArray(names::MutualInformation, scope.MutualInformation));
   }
   for (std::size_t k = 0; k < scope.ClassEntropy.size(); ++k)
   {
-    pd->AddArray(
-      MakePointArray("entropy_class_" + std::to_string(classLabels[k]), scope.ClassEntropy[k]));
+    pd->AddArray(MakePointArray(names::EntropyClassPrefix + std::to_string(classLabels[k]),
+                                scope.ClassEntropy[k]));
   }
   if (!scope.AtomProbability.empty())
   {
-    pd->AddArray(MakePointArray("h_c", scope.ContinuousEntropy));
-    pd->AddArray(MakePointArray("p_atoms", scope.AtomProbability));
+    pd->AddArray(MakePointArray(names::HC, scope.ContinuousEntropy));
+    pd->AddArray(MakePointArray(names::PAtoms, scope.AtomProbability));
   }
   if (std::any_of(
         scope.NonFinite.begin(), scope.NonFinite.end(), [](std::uint64_t c) { return c > 0; }))
   {
     pd->AddArray(MakePointArray(
-      "non_finite", std::vector<double>(scope.NonFinite.begin(), scope.NonFinite.end())));
+      names::NonFinite, std::vector<double>(scope.NonFinite.begin(), scope.NonFinite.end())));
   }
-  pd->SetActiveScalars("entropy");
+  pd->SetActiveScalars(names::Entropy);
 }
 
 } // namespace
@@ -164,7 +166,7 @@ vtkCNNEntropyFilterBase::vtkCNNEntropyFilterBase()
 {
   this->SetNumberOfInputPorts(1);
   this->SetNumberOfOutputPorts(3);
-  this->SetInputArrayToProcess(0, 0, 0, vtkDataObject::FIELD_ASSOCIATION_POINTS, "activation");
+  this->SetInputArrayToProcess(0, 0, 0, vtkDataObject::FIELD_ASSOCIATION_POINTS, names::Activation);
 }
 
 vtkCNNEntropyFilterBase::~vtkCNNEntropyFilterBase() = default;
@@ -251,7 +253,7 @@ int vtkCNNEntropyFilterBase::RequestLocalData(vtkInformationVector** inputVector
   output->ShallowCopy(input);
   std::vector<vtkCNNLayerBlock> blocks;
   std::vector<std::string> warnings;
-  if (!vtkCNNCollectLayerBlocks(output, blocks, warnings))
+  if (!vtkCNNLayerCollection::Collect(output, blocks, warnings))
   {
     vtkErrorMacro(<< "Input is a " << (input ? input->GetClassName() : "null")
                   << "; expected activation volumes (vtkImageData or a composite of them).");
@@ -334,21 +336,21 @@ int vtkCNNEntropyFilterBase::RequestLocalData(vtkInformationVector** inputVector
     if (!result.SampleLayer.Entropy.empty())
     {
       // Sample scope: rows per (sample, channel) and per sample instead of per layer.
-      AddSampleRows(
-        result,
-        layer.Grouping,
-        samples,
-        channelCount,
-        points / channelCount,
-        SampleInfo{
-          block.LayerIndex,
-          block.LayerName,
-          block.LayerType,
-          labels,
-          vtkArrayDownCast<vtkDataArray>(input->GetFieldData()->GetAbstractArray("sample_id")),
-          vtkArrayDownCast<vtkDataArray>(input->GetFieldData()->GetAbstractArray("prediction")) },
-        channels,
-        layers);
+      AddSampleRows(result,
+                    layer.Grouping,
+                    samples,
+                    channelCount,
+                    points / channelCount,
+                    SampleInfo{ block.LayerIndex,
+                                block.LayerName,
+                                block.LayerType,
+                                labels,
+                                vtkArrayDownCast<vtkDataArray>(
+                                  input->GetFieldData()->GetAbstractArray(names::SampleId)),
+                                vtkArrayDownCast<vtkDataArray>(
+                                  input->GetFieldData()->GetAbstractArray(names::Prediction)) },
+                    channels,
+                    layers);
       continue;
     }
     this->WriteLayer(block, result, layer.Grouping, channelCount, points, channels, layers);
@@ -375,10 +377,10 @@ void vtkCNNEntropyFilterBase::WriteLayer(const vtkCNNLayerBlock& block,
        ++c)
   {
     channels.NewRow();
-    channels.Set("layer_index", block.LayerIndex);
-    channels.SetText("layer_name", block.LayerName);
-    channels.SetText("layer_type", block.LayerType);
-    channels.Set("channel", static_cast<double>(c));
+    channels.Set(names::LayerIndex, block.LayerIndex);
+    channels.SetText(names::LayerName, block.LayerName);
+    channels.SetText(names::LayerType, block.LayerType);
+    channels.Set(names::Channel, static_cast<double>(c));
     if (!result.Channels.Entropy.empty())
     {
       AddScopeColumns(channels, result.Channels, c, classLabels, "");
@@ -389,16 +391,20 @@ void vtkCNNEntropyFilterBase::WriteLayer(const vtkCNNLayerBlock& block,
     }
     if (!result.ChannelRanges.empty())
     {
-      channels.Set("range_low", result.ChannelRanges[c].Low);
-      channels.Set("range_high", result.ChannelRanges[c].High);
+      channels.Set(names::RangeLow, result.ChannelRanges[c].Low);
+      channels.Set(names::RangeHigh, result.ChannelRanges[c].High);
+    }
+    if (!result.ChannelClampedFraction.empty())
+    {
+      channels.Set("clamped_fraction", result.ChannelClampedFraction[c]);
     }
   }
 
   layers.NewRow();
-  layers.Set("layer_index", block.LayerIndex);
-  layers.SetText("layer_name", block.LayerName);
-  layers.SetText("layer_type", block.LayerType);
-  layers.SetText("output_shape", block.OutputShape);
+  layers.Set(names::LayerIndex, block.LayerIndex);
+  layers.SetText(names::LayerName, block.LayerName);
+  layers.SetText(names::LayerType, block.LayerType);
+  layers.SetText(names::OutputShape, block.OutputShape);
   if (!result.Layer.Entropy.empty())
   {
     AddScopeColumns(layers, result.Layer, 0, classLabels, "");
@@ -420,8 +426,8 @@ void vtkCNNEntropyFilterBase::WriteLayer(const vtkCNNLayerBlock& block,
         ++defined;
       }
     }
-    layers.Set("mean_neuron_entropy", defined > 0 ? sum / defined : std::nan(""));
-    layers.Set("undefined_neurons", static_cast<double>(result.Neurons.undefinedCount()));
+    layers.Set(names::MeanNeuronEntropy, defined > 0 ? sum / defined : std::nan(""));
+    layers.Set(names::UndefinedNeurons, static_cast<double>(result.Neurons.undefinedCount()));
   }
   if (!result.ChannelRanges.empty())
   {
@@ -432,12 +438,16 @@ void vtkCNNEntropyFilterBase::WriteLayer(const vtkCNNLayerBlock& block,
       low = std::min(low, r.Low);
       high = std::max(high, r.High);
     }
-    layers.Set("range_low", low);
-    layers.Set("range_high", high);
+    layers.Set(names::RangeLow, low);
+    layers.Set(names::RangeHigh, high);
   }
-  layers.Set("channels", static_cast<double>(channelCount));
-  layers.Set("neurons", static_cast<double>(points));
-  layers.Set("samples", static_cast<double>(grouping.selectedCount()));
+  if (!result.ChannelClampedFraction.empty())
+  {
+    layers.Set("clamped_fraction", result.LayerClampedFraction);
+  }
+  layers.Set(names::Channels, static_cast<double>(channelCount));
+  layers.Set(names::Neurons, static_cast<double>(points));
+  layers.Set(names::Samples, static_cast<double>(grouping.selectedCount()));
 }
 
 void vtkCNNEntropyFilterBase::WriteTables(vtkCNNTableBuilder& channels,
@@ -474,8 +484,8 @@ int vtkCNNEntropyFilterBase::GatherParallelResults(bool ok,
                      "found; select the array that holds one component per sample.");
     return 0;
   }
-  parallel.GatherRows(vtkTable::GetData(outputVector, 1), { "layer_index" });
-  parallel.GatherRows(vtkTable::GetData(outputVector, 2), { "layer_index" });
+  parallel.GatherRows(vtkTable::GetData(outputVector, 1), { names::LayerIndex });
+  parallel.GatherRows(vtkTable::GetData(outputVector, 2), { names::LayerIndex });
   this->UpdateProgress(1.0);
   return 1;
 }

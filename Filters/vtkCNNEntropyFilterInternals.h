@@ -38,6 +38,10 @@ struct vtkCNNLayerEntropy
   cnnslicer::ScopeEntropy Layer;
   /// Discrete only: the histogram range of each channel.
   std::vector<cnnslicer::ValueRange> ChannelRanges;
+  /// Streamed with ranges from the first batches only: the share of each channel's and of
+  /// the layer's finite values that fell outside the range, counted in an edge bin.
+  std::vector<double> ChannelClampedFraction;
+  double LayerClampedFraction = cnnslicer::NotANumber;
   /// Continuous vector scopes (one entry per channel, or one for the layer).
   cnnslicer::ScopeEntropy ChannelVectors;
   cnnslicer::ScopeEntropy LayerVector;

@@ -2,8 +2,9 @@
 reader serves its samples in batches, the filter accumulates histograms in two passes, and
 every table and per-neuron array equals the in-memory filter's, in every range mode, with
 and without classes; no batch holds more samples than asked for; the reader gives its
-ordinary output afterwards; an interrupted stream leaves no output; an input that cannot
-stream is refused in one line (Documentation/entropy.md, "Streaming").
+ordinary output afterwards; an interrupted stream leaves no output; one-pass ranges report
+the share of clamped values exactly; histograms above the memory limit are refused; an input
+that cannot stream is refused in one line (Documentation/entropy.md, "Streaming").
 
 Run: pvpython TestStreamingEntropy.py --plugin CNNSlicer.so --data DIR
 (DIR made by Testing/make-test-data.sh)
@@ -122,8 +123,11 @@ for label, settings in cases:
     simple.Delete(memory)
 
 # --- 2. The reader gives its ordinary output (every selected sample) afterwards. ----------
+# (Each in-memory filter of section 1 after a streamed run already read every sample through
+# the pipeline. Here the reader's own output, updated directly: the proxy's UpdatePipeline
+# does nothing for a proxy that was not modified, the algorithm's Update asks the pipeline.)
 del served[:]
-reader.UpdatePipeline()
+reader.GetClientSideObject().Update()
 volumes = reader.GetClientSideObject().GetOutputDataObject(0)
 components = volumes.GetPartition(0, 0).GetPointData().GetArray("activation").GetNumberOfComponents()
 check(components == SAMPLES, "the reader's output after streaming holds %d samples" % components)
@@ -142,7 +146,71 @@ streaming.UpdatePipeline()
 check(outputs(streaming)[2].GetNumberOfRows() == 13, "a run after the abort completes")
 simple.Delete(streaming)
 
-# --- 4. An input that does not serve batches: one clear error. ----------------------------
+# --- 4. One pass: ranges from the first batches, clamped values counted and reported. -----
+# The reader's full output gives every value the one-pass run counted: the reported share
+# outside each layer's range must be the share of finite values outside [range_low,
+# range_high], computed here directly.
+reader.GetClientSideObject().Update()
+full = reader.GetClientSideObject().GetOutputDataObject(0)
+check(full.GetPartition(0, 0).GetPointData().GetArray("activation").GetNumberOfComponents()
+      == SAMPLES, "after an interrupted and a completed stream, the reader gives every sample")
+values = {}
+for i in range(full.GetNumberOfPartitionedDataSets()):
+    image = full.GetPartition(i, 0)
+    name = image.GetFieldData().GetAbstractArray("layer_name").GetValue(0)
+    # A copy: the reader's output object holds each batch in turn while the filter streams.
+    values[name] = np.array(vtk_to_numpy(image.GetPointData().GetArray("activation"))).ravel()
+for label, settings in (("layer range", dict()),
+                        ("fixed range [-0.5, 0.5]", dict(RangeMode="Fixed", FixedRange=[-0.5, 0.5]))):
+    one_pass = CNNEntropyDiscrete(Input=reader, StreamSamples=1, StreamBatchSize=8,
+                                  StreamRangeMode="From the first batches (one pass)",
+                                  RangeBatches=2, **settings)
+    del served[:]
+    one_pass.UpdatePipeline()
+    check(len(served) == 2 + 8, "one pass, %s: the reader ran %d times, expected 10"
+          % (label, len(served)))
+    layer_table = columns(outputs(one_pass)[2])
+    check("clamped_fraction" in layer_table and "clamped_fraction" in columns(outputs(one_pass)[1]),
+          "one pass, %s: clamped_fraction columns" % label)
+    names = layer_table["layer_name"]
+    worst = 0.0
+    some_clamped = False
+    for row in range(outputs(one_pass)[2].GetNumberOfRows()):
+        v = values[names.GetValue(row)]
+        v = v[np.isfinite(v)]
+        low, high = layer_table["range_low"].GetValue(row), layer_table["range_high"].GetValue(row)
+        expected_share = float(np.mean((v < low) | (v > high)))
+        got = layer_table["clamped_fraction"].GetValue(row)
+        worst = max(worst, abs(got - expected_share))
+        some_clamped = some_clamped or got > 0
+    check(worst <= 1e-12, "one pass, %s: clamped_fraction differs from a direct count by %g"
+          % (label, worst))
+    check(some_clamped, "one pass, %s: no layer has values outside its range" % label)
+    print("one pass, %s: %d reader runs, clamped_fraction equals a direct count (%g)"
+          % (label, len(served), worst))
+    if settings:
+        # A fixed range does not depend on the data: the entropies are the in-memory ones.
+        memory = CNNEntropyDiscrete(Input=reader, **settings)
+        memory.UpdatePipeline()
+        expected = columns(outputs(memory)[2])
+        for key, column in expected.items():
+            if column.IsNumeric():
+                x, y = vtk_to_numpy(column), vtk_to_numpy(layer_table[key])
+                check(np.allclose(x, y, rtol=0, atol=1e-12, equal_nan=True),
+                      "one pass, fixed range: %s differs from in memory" % key)
+        simple.Delete(memory)
+    simple.Delete(one_pass)
+
+# --- 5. Histograms above the memory limit: refused, naming the largest layers. ------------
+small = CNNEntropyDiscrete(Input=reader, StreamSamples=1, MemoryLimit=1.0, PerClassOutputs=1)
+errors = collect_errors(small)
+small.UpdatePipeline()
+check(any("above the memory limit of 1 MB (largest: features." in e for e in errors),
+      "the memory refusal names the largest layer: %s" % errors)
+check(outputs(small)[2].GetNumberOfRows() == 0, "no output after the memory refusal")
+simple.Delete(small)
+
+# --- 6. An input that does not serve batches: one clear error. ----------------------------
 memory = CNNEntropyDiscrete(Input=reader)
 passed = simple.PassArrays(Input=memory)
 not_a_reader = CNNEntropyDiscrete(Input=simple.ExtractBlock(Input=reader), StreamSamples=1)
