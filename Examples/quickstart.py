@@ -68,10 +68,16 @@ def save_feature_map_mosaic(entropy, path, size=(1000, 620)):
     bar.Position = [0.88, 0.1]
     bar.ScalarBarLength = 0.75
     sample = cnnslicer.sample_table(entropy.Input)[0]
-    title = simple.Text(Text="%s (%s): feature maps of test image %d (class %d, predicted %d)\n"
+    names = cnnslicer.class_names(entropy.Input)
+
+    def named(k):
+        k = int(k)
+        return "%d %s" % (k, names[k]) if 0 <= k < len(names) else "%d" % k
+
+    title = simple.Text(Text="%s (%s): feature maps of test image %d (class %s, predicted %s)\n"
                              "tile label = channel: its mean neuron entropy (bits)"
                         % (layer["layer_name"], layer["layer_type"], sample["sample_id"],
-                           sample["label"], sample["prediction"]))
+                           named(sample["label"]), named(sample["prediction"])))
     title_display = simple.Show(title, view)
     title_display.WindowLocation = "Upper Center"
     title_display.FontSize = 16

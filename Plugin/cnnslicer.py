@@ -24,7 +24,7 @@ from paraview import simple
 __all__ = ["open_model", "discrete_entropy", "continuous_entropy", "layer_table", "channel_table",
            "sample_table", "save_tables", "print_layer_table", "plot_layer_entropy", "render_network",
            "information_plane", "information_plane_table", "plot_information_plane",
-           "render_layer_maps", "series_colours"]
+           "render_layer_maps", "series_colours", "class_names", "layer_axis_labels"]
 
 # The data model's names (Documentation/design.md section 2), the same strings as the C++
 # constants in Common/Core/DataModelNames.h: scripts select arrays and columns by them.
@@ -187,12 +187,46 @@ def print_layer_table(entropy, file=sys.stdout):
     return rows
 
 
+def class_names(source):
+    """The class names the reader found (model metadata or dataset), indexed by label; empty
+    when there are none. ``source``: the reader or a filter below it."""
+    data = _fetch(source, 0)
+    names = data.GetFieldData().GetAbstractArray(CLASS_NAMES) if data is not None else None
+    return [names.GetValue(k) for k in range(names.GetNumberOfValues())] if names else []
+
+
+def layer_axis_labels(rows, selected=None):
+    """Custom bottom-axis labels of a chart over the layer table: each layer's name at its
+    layer_index, as the CNN Slicer panel's chart has them. Names are long and layers many,
+    so a module's first layer is written in full one line lower ("features.0") and the
+    layers after it by their last part (".1", ".2"); ``selected`` is put in brackets."""
+    labels = []
+    previous = None
+    for row in rows:
+        name = row[LAYER_NAME]
+        module, dot, _ = name.rpartition(".")
+        label = name[len(module):] if module and module == previous else name
+        if name == selected:
+            label = "[%s]" % label
+        if module and module != previous:
+            label = "\n" + label
+        previous = module or None
+        labels += ["%g" % row[LAYER_INDEX], label]
+    return labels
+
+
 def plot_layer_entropy(entropy, path, columns=(ENTROPY, MUTUAL_INFORMATION), title=None,
-                       size=(1200, 700)):
-    """Line chart of ``columns`` of the layer table against the layer index, in bits, saved
-    as a PNG (rendering needs an X server: run under xvfb-run when there is no display)."""
+                       size=(1200, 700), selected=None):
+    """Line chart of ``columns`` of the layer table through the network, saved as a PNG
+    (rendering needs an X server: run under xvfb-run when there is no display).
+
+    As the CNN Slicer panel's chart: layer names on the x axis at integer positions
+    (``selected`` marked), I(T;Y) dashed on its own right axis so that it is readable beside
+    H(T), distinct colours, the legend outside the plot."""
     rows = layer_table(entropy)
-    labels = {ENTROPY: "H(T) of the layer's values", MUTUAL_INFORMATION: "I(T;Y) with the class",
+    unit = _fetch(entropy, 2).GetFieldData().GetAbstractArray(UNIT)
+    unit = unit.GetValue(0) if unit is not None else "bits"
+    labels = {ENTROPY: "H(T)", MUTUAL_INFORMATION: "I(T;Y) (right axis)",
               CONDITIONAL_ENTROPY: "H(T|Y)", H_C: "h_c (continuous part)", P_ATOMS: "p_atoms"}
     layout = simple.CreateLayout("CNNSlicer layer entropy")
     chart = simple.CreateView("XYChartView")
@@ -203,35 +237,66 @@ def plot_layer_entropy(entropy, path, columns=(ENTROPY, MUTUAL_INFORMATION), tit
     line.SeriesVisibility = list(columns)
     line.SeriesLabel = [item for c in columns for item in (c, labels.get(c, c))]
     line.SeriesLineThickness = [item for c in columns for item in (c, "3")]
+    line.SeriesColor = series_colours(list(columns))
+    right = [c for c in columns if c == MUTUAL_INFORMATION]
+    line.SeriesPlotCorner = [item for c in right for item in (c, "1")]
+    line.SeriesLineStyle = [item for c in right for item in (c, "2")]
     chart.ChartTitle = title or "Information through the network"
-    chart.LeftAxisTitle = "bits"
-    chart.BottomAxisTitle = "layer index (execution order: input ... logits)"
-    highest = max([row[c] for row in rows for c in columns if isinstance(row.get(c), float)
-                   and math.isfinite(row[c])] + [1.0])
+    chart.LeftAxisTitle = "%s (%s)" % (" / ".join(labels.get(c, c) for c in columns
+                                                if c not in right), unit)
+
+    def axis_top(names):
+        """15% above the largest value, rounded up at its first digit (0.3, 7, 20)."""
+        values = [row[c] for row in rows for c in names
+                  if isinstance(row.get(c), float) and math.isfinite(row[c])]
+        top = max(values, default=0.0) * 1.15
+        if top <= 0.0:
+            return 1.0
+        step = 10.0 ** math.floor(math.log10(top))
+        return math.ceil(top / step - 1e-9) * step
+
     chart.LeftAxisUseCustomRange = 1
     chart.LeftAxisRangeMinimum = 0.0
-    chart.LeftAxisRangeMaximum = math.ceil(highest * 1.3)
+    chart.LeftAxisRangeMaximum = axis_top([c for c in columns if c not in right])
+    if right:
+        chart.RightAxisTitle = "I(T;Y) (%s)" % unit
+        chart.RightAxisUseCustomRange = 1
+        chart.RightAxisRangeMinimum = 0.0
+        chart.RightAxisRangeMaximum = axis_top(right)
+    chart.BottomAxisTitle = "layer (network order)" + ("; selected: %s" % selected if selected else "")
+    chart.BottomAxisUseCustomLabels = 1
+    chart.BottomAxisLabels = layer_axis_labels(rows, selected)
     chart.BottomAxisUseCustomRange = 1
-    chart.BottomAxisRangeMinimum = 0.0
-    chart.BottomAxisRangeMaximum = max(len(rows) - 1, 1)
+    chart.BottomAxisRangeMinimum = -0.5
+    chart.BottomAxisRangeMaximum = max(len(rows) - 0.5, 0.5)
+    chart.LegendLocation = "Right"
     # Fonts in points at the saved resolution: the view is given that size, so none scale.
     chart.ChartTitleFontSize = 16
     chart.LeftAxisTitleFontSize = 14
+    chart.RightAxisTitleFontSize = 14
     chart.BottomAxisTitleFontSize = 14
     chart.LegendFontSize = 13
     chart.LeftAxisLabelFontSize = 12
-    chart.BottomAxisLabelFontSize = 12
+    chart.RightAxisLabelFontSize = 12
+    chart.BottomAxisLabelFontSize = 11
     chart.ViewSize = list(size)
     simple.SaveScreenshot(path, chart, ImageResolution=list(size))
     return path
 
 
-def render_network(entropy, path, array=ENTROPY, size=(1600, 500)):
-    """Every layer's per-neuron ``array`` (bits), layers side by side, saved as a PNG."""
+def render_network(entropy, path, array=ENTROPY, size=(1600, 450)):
+    """Every layer's per-neuron ``array`` (bits) as Feature Map Mosaics side by side in
+    network order, each labelled with its name, type and shape, saved as a PNG. A mosaic
+    shows every channel of a layer as a tile, so dense layers (1 x 1 x F) are squares of F
+    units, not lines seen edge-on. Needs an X server (xvfb-run)."""
     view = simple.CreateView("RenderView")
     simple.AssignViewToLayout(view=view, layout=simple.CreateLayout("CNNSlicer network"), hint=0)
     volumes = simple.Show(simple.OutputPort(entropy, 0), view)
-    volumes.SetRepresentationType("Surface")
+    volumes.SetRepresentationType("Feature Map Mosaic")
+    volumes.MosaicLayer = -1
+    # Tile labels of every channel of every layer would cover the picture: layer labels only.
+    volumes.MosaicTileLabels = 0
+    volumes.MosaicLabelFontSize = 14
     simple.ColorBy(volumes, ("POINTS", array))
     volumes.SetScalarBarVisibility(view, True)
     bar = simple.GetScalarBar(simple.GetColorTransferFunction(array), view)
@@ -241,12 +306,23 @@ def render_network(entropy, path, array=ENTROPY, size=(1600, 500)):
     bar.LabelFontSize = 12
     bar.RangeLabelFormat = "%-#6.1f"
     bar.WindowLocation = "Any Location"
-    bar.Position = [0.9, 0.1]
+    bar.Position = [0.92, 0.1]
     bar.ScalarBarLength = 0.8
     view.OrientationAxesVisibility = 0
     view.ViewSize = list(size)
-    view.ResetCamera(False)
-    view.GetActiveCamera().Zoom(2.2)
+    # The camera on the tiles (the mosaic filter gives their bounds), parallel, with room
+    # above for the layer labels and on the right for the colour bar.
+    tiles = _constructor("CNNFeatureMapMosaic")(Input=simple.OutputPort(entropy, 0), Layer=-1)
+    tiles.UpdatePipeline()
+    xmin, xmax, ymin, ymax = tiles.GetDataInformation().GetBounds()[:4]
+    simple.Delete(tiles)
+    width, height = xmax - xmin, ymax - ymin
+    center = [xmin + 0.54 * width, ymin + 0.56 * height]
+    view.CameraParallelProjection = 1
+    view.CameraFocalPoint = center + [0.0]
+    view.CameraPosition = center + [10.0 * max(width, height, 1.0)]
+    view.CameraViewUp = [0, 1, 0]
+    view.CameraParallelScale = max(0.5 * height * 1.5, 0.5 * width * 1.15 * size[1] / size[0])
     simple.SaveScreenshot(path, view, ImageResolution=list(size))
     return path
 

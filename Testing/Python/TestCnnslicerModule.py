@@ -42,6 +42,16 @@ check(all(row["mutual_information"] >= 0 for row in layers), "I(T;Y) >= 0")
 channels = cnnslicer.channel_table(discrete)
 check(len(channels) == sum(row["channels"] for row in layers), "one channel row per channel")
 
+# Chart labels: each layer's name at its position, a module's later layers by their last
+# part, a module's first layer one line lower, the selected layer in brackets.
+labels = cnnslicer.layer_axis_labels(layers, selected="features.3")
+check(labels[:6] == ["0", "input", "1", "\nfeatures.0", "2", ".1"]
+      and labels[8:10] == ["4", "[.3]"] and labels[-2:] == ["12", "logits"],
+      "layer axis labels: %s" % labels)
+# The tiny MNIST set names no classes; the reader then has digits' names or none.
+names = cnnslicer.class_names(model)
+check(names == [] or len(names) == 10, "class names of the tiny MNIST set: %s" % names)
+
 continuous = cnnslicer.continuous_entropy(model, "knn", NeuronScope=0)
 rows = {row["layer_name"]: row for row in cnnslicer.layer_table(continuous)}
 check(rows["features.1"]["p_atoms"] > 0.2, "ReLU output has an atom at 0: p_atoms %.3f" % rows["features.1"]["p_atoms"])
