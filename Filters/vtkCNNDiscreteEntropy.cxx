@@ -220,7 +220,11 @@ int vtkCNNDiscreteEntropy::RequestStreamedData(vtkInformation* request,
   {
     const vtkCNNLayerBlock& block = blocks[b];
     int association = -1;
-    vtkDataArray* activations = this->GetInputArrayToProcess(0, block.Image, association);
+    vtkDataArray* activations =
+      vtkCNNActivationArray(this->GetInputArrayToProcess(0, block.Image, association),
+                            this->GetInputArrayInformation(0),
+                            block.Image,
+                            association);
     if (activations == nullptr || association != vtkDataObject::FIELD_ASSOCIATION_POINTS)
     {
       continue;
@@ -362,7 +366,10 @@ int vtkCNNDiscreteEntropy::RequestStreamedData(vtkInformation* request,
     }
     int association = -1;
     if (vtkDataArray* activations =
-          this->GetInputArrayToProcess(0, outputBlocks[b].Image, association))
+          vtkCNNActivationArray(this->GetInputArrayToProcess(0, outputBlocks[b].Image, association),
+                                this->GetInputArrayInformation(0),
+                                outputBlocks[b].Image,
+                                association))
     {
       outputBlocks[b].Image->GetPointData()->RemoveArray(activations->GetName());
     }

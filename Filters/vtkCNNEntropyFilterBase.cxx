@@ -272,7 +272,11 @@ int vtkCNNEntropyFilterBase::RequestLocalData(vtkInformationVector** inputVector
     const std::string& layerName = block.LayerName;
 
     int association = -1;
-    vtkDataArray* activations = this->GetInputArrayToProcess(0, block.Image, association);
+    vtkDataArray* activations =
+      vtkCNNActivationArray(this->GetInputArrayToProcess(0, block.Image, association),
+                            this->GetInputArrayInformation(0),
+                            block.Image,
+                            association);
     if (activations == nullptr)
     {
       vtkWarningMacro(<< "Skipping layer '" << layerName

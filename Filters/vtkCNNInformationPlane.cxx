@@ -297,7 +297,11 @@ bool vtkCNNInformationPlane::ComputeTimeStep(vtkDataObject* input,
   {
     const vtkCNNLayerBlock& block = blocks[b];
     int association = -1;
-    vtkDataArray* activations = this->GetInputArrayToProcess(0, block.Image, association);
+    vtkDataArray* activations =
+      vtkCNNActivationArray(this->GetInputArrayToProcess(0, block.Image, association),
+                            this->GetInputArrayInformation(0),
+                            block.Image,
+                            association);
     if (activations == nullptr || association != vtkDataObject::FIELD_ASSOCIATION_POINTS)
     {
       vtkWarningMacro(<< "Skipping layer '" << block.LayerName

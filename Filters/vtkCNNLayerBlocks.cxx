@@ -7,6 +7,8 @@
 #include "vtkFloatArray.h"
 #include "vtkIdTypeArray.h"
 #include "vtkImageData.h"
+#include "vtkInformation.h"
+#include "vtkPointData.h"
 #include "vtkStringArray.h"
 #include "vtkTable.h"
 
@@ -177,4 +179,20 @@ void vtkCNNSetTableMetadata(vtkTable* table, const std::string& unit, const std:
     array->InsertNextValue(value);
     table->GetFieldData()->AddArray(array);
   }
+}
+
+vtkDataArray* vtkCNNActivationArray(vtkDataArray* chosen,
+                                    vtkInformation* selection,
+                                    vtkImageData* image,
+                                    int& association)
+{
+  const char* name = selection && selection->Has(vtkDataObject::FIELD_NAME())
+                       ? selection->Get(vtkDataObject::FIELD_NAME())
+                       : nullptr;
+  if (chosen != nullptr || (name != nullptr && *name != '\0') || image == nullptr)
+  {
+    return chosen;
+  }
+  association = vtkDataObject::FIELD_ASSOCIATION_POINTS;
+  return image->GetPointData()->GetArray(names::Activation);
 }

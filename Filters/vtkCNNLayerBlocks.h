@@ -26,6 +26,7 @@ class vtkDataArray;
 class vtkDataObject;
 class vtkFloatArray;
 class vtkImageData;
+class vtkInformation;
 class vtkTable;
 
 /// Settings that turn an activation array and labels into a vtkCNNLayerInput.
@@ -49,6 +50,19 @@ std::string vtkCNNPrepareLayerInput(const vtkCNNLayerBlock& block,
                                     vtkCNNLayerInput& layer,
                                     vtkSmartPointer<vtkFloatArray>& converted,
                                     vtkDataArray*& labels);
+
+/**
+ * The activation array of @p image for an algorithm whose selected input array is
+ * @p selection (vtkAlgorithm::GetInputArrayInformation(0)) and which found @p chosen. When
+ * nothing was chosen because no array is selected at all, the data model's point array
+ * `activation` (design.md section 2.2): in `pvbatch --symmetric` and on pvserver satellites
+ * the proxy's array default comes from data information the satellites do not have, and the
+ * filters would find no layer. @p association is set for the array returned.
+ */
+vtkDataArray* vtkCNNActivationArray(vtkDataArray* chosen,
+                                    vtkInformation* selection,
+                                    vtkImageData* image,
+                                    int& association);
 
 /**
  * Reports a core computation's progress as the share [Begin, End] of @p Algorithm's
