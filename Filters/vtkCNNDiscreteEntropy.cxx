@@ -219,31 +219,19 @@ int vtkCNNDiscreteEntropy::RequestStreamedData(vtkInformation* request,
   for (std::size_t b = 0; b < blocks.size(); ++b)
   {
     const vtkCNNLayerBlock& block = blocks[b];
-    int association = -1;
-    vtkDataArray* activations =
-      vtkCNNActivationArray(this->GetInputArrayToProcess(0, block.Image, association),
-                            this->GetInputArrayInformation(0),
-                            block.Image,
-                            association);
-    if (activations == nullptr || association != vtkDataObject::FIELD_ASSOCIATION_POINTS)
-    {
-      continue;
-    }
     vtkCNNLayerInput layer;
     vtkSmartPointer<vtkFloatArray> converted;
     vtkDataArray* labels = nullptr;
-    const std::string problem = vtkCNNPrepareLayerInput(
-      block,
-      activations,
-      input,
-      vtkCNNLayerInputRequest{ this->LabelArrayName, this->SelectedClasses, this->NumberOfThreads },
-      layer,
-      converted,
-      labels);
-    if (!problem.empty())
+    // Skipped layers are said once, with the first batch.
+    const bool firstBatch = state.Pass == 0 && state.Batch == 0;
+    const int prepared = this->PrepareLayer(block, input, firstBatch, layer, converted, labels);
+    if (prepared < 0)
     {
-      vtkErrorMacro(<< problem);
       return 0;
+    }
+    if (prepared == 0)
+    {
+      continue;
     }
     const std::size_t samples = layer.Dispatch([](const auto& l) { return l.NumberOfSamples; });
     if (samples != count)

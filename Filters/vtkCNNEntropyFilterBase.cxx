@@ -271,43 +271,20 @@ int vtkCNNEntropyFilterBase::RequestLocalData(vtkInformationVector** inputVector
     const vtkCNNLayerBlock& block = blocks[b];
     const std::string& layerName = block.LayerName;
 
-    int association = -1;
-    vtkDataArray* activations =
-      vtkCNNActivationArray(this->GetInputArrayToProcess(0, block.Image, association),
-                            this->GetInputArrayInformation(0),
-                            block.Image,
-                            association);
-    if (activations == nullptr)
-    {
-      vtkWarningMacro(<< "Skipping layer '" << layerName
-                      << "': it has no point array named as the filter's input array.");
-      continue;
-    }
-    if (association != vtkDataObject::FIELD_ASSOCIATION_POINTS)
-    {
-      vtkErrorMacro(<< "Array '" << activations->GetName() << "' of layer '" << layerName
-                    << "' is not a point array; choose the per-neuron (point) activation array.");
-      return 0;
-    }
-
     vtkCNNLayerInput layer;
     vtkSmartPointer<vtkFloatArray> converted;
     vtkDataArray* labels = nullptr;
-    const std::string problem = vtkCNNPrepareLayerInput(
-      block,
-      activations,
-      input,
-      vtkCNNLayerInputRequest{ this->LabelArrayName, this->SelectedClasses, this->NumberOfThreads },
-      layer,
-      converted,
-      labels);
-    if (!problem.empty())
+    const int prepared = this->PrepareLayer(block, input, true, layer, converted, labels);
+    if (prepared < 0)
     {
-      vtkErrorMacro(<< problem);
       return 0;
     }
-    const auto samples = static_cast<std::size_t>(activations->GetNumberOfComponents());
-    const auto points = static_cast<std::size_t>(activations->GetNumberOfTuples());
+    if (prepared == 0)
+    {
+      continue;
+    }
+    const std::size_t samples = layer.Dispatch([](const auto& l) { return l.NumberOfSamples; });
+    const std::size_t points = layer.Dispatch([](const auto& l) { return l.NumberOfPoints; });
 
     // Progress of this layer maps onto its share of the whole run.
     vtkCNNProgressShare state{ this,
@@ -360,6 +337,50 @@ int vtkCNNEntropyFilterBase::RequestLocalData(vtkInformationVector** inputVector
     this->WriteLayer(block, result, layer.Grouping, channelCount, points, channels, layers);
   }
   this->WriteTables(channels, layers, outputVector);
+  return 1;
+}
+
+int vtkCNNEntropyFilterBase::PrepareLayer(const vtkCNNLayerBlock& block,
+                                          vtkDataObject* input,
+                                          bool warnSkip,
+                                          vtkCNNLayerInput& layer,
+                                          vtkSmartPointer<vtkFloatArray>& converted,
+                                          vtkDataArray*& labels)
+{
+  int association = -1;
+  vtkDataArray* activations =
+    vtkCNNActivationArray(this->GetInputArrayToProcess(0, block.Image, association),
+                          this->GetInputArrayInformation(0),
+                          block.Image,
+                          association);
+  if (activations == nullptr)
+  {
+    if (warnSkip)
+    {
+      vtkWarningMacro(<< "Skipping layer '" << block.LayerName
+                      << "': it has no point array named as the filter's input array.");
+    }
+    return 0;
+  }
+  if (association != vtkDataObject::FIELD_ASSOCIATION_POINTS)
+  {
+    vtkErrorMacro(<< "Array '" << activations->GetName() << "' of layer '" << block.LayerName
+                  << "' is not a point array; choose the per-neuron (point) activation array.");
+    return -1;
+  }
+  const std::string problem = vtkCNNPrepareLayerInput(
+    block,
+    activations,
+    input,
+    vtkCNNLayerInputRequest{ this->LabelArrayName, this->SelectedClasses, this->NumberOfThreads },
+    layer,
+    converted,
+    labels);
+  if (!problem.empty())
+  {
+    vtkErrorMacro(<< problem);
+    return -1;
+  }
   return 1;
 }
 

@@ -28,6 +28,8 @@
 #include "CNNSlicerFiltersModule.h" // for export macro
 #include "vtkDataObjectAlgorithm.h"
 
+#include "vtkSmartPointer.h" // for vtkSmartPointer
+
 #include <cstddef> // for std::size_t
 #include <string>  // for std::string
 #include <vector>  // for std::vector
@@ -41,6 +43,7 @@ namespace cnnslicer
 class SampleGrouping;
 }
 class vtkDataArray;
+class vtkFloatArray;
 class vtkFieldData;
 class vtkImageData;
 class vtkTable;
@@ -135,6 +138,20 @@ protected:
                   std::size_t points,
                   vtkCNNTableBuilder& channels,
                   vtkCNNTableBuilder& layers);
+
+  /**
+   * The input of one layer: @p block's activation array (the selected one, or the data
+   * model's `activation` when none is selected) with its samples grouped by class. Returns 1
+   * when @p layer is ready, 0 to skip a layer without that point array (a warning when
+   * @p warnSkip), -1 after an error it reported. @p converted holds a float copy of other
+   * array types, @p labels the label array found (or null).
+   */
+  int PrepareLayer(const vtkCNNLayerBlock& block,
+                   vtkDataObject* input,
+                   bool warnSkip,
+                   vtkCNNLayerInput& layer,
+                   vtkSmartPointer<vtkFloatArray>& converted,
+                   vtkDataArray*& labels);
 
   /// Builds output ports 1 (channels) and 2 (layers) with their unit and estimator.
   void WriteTables(vtkCNNTableBuilder& channels,
