@@ -3,9 +3,10 @@
  * @brief Pipeline keys with which a filter streams a reader's samples batch by batch.
  *
  * The streaming analysis (Documentation/entropy.md, "Streaming") never holds every
- * activation: the entropy filter asks its input for one batch of samples per pass of the
- * pipeline (vtkStreamingDemandDrivenPipeline::CONTINUE_EXECUTING, as vtkTemporalStatistics
- * does over time steps) and accumulates histograms. The keys:
+ * activation: the entropy filter asks its input for one batch of samples at a time (the
+ * first with its own update, the others by updating its producer from its RequestData, so
+ * that a producer that fails ends the stream; VTK's CONTINUE_EXECUTING would loop forever
+ * then) and accumulates histograms. The keys:
  *
  * - NUMBER_OF_SAMPLES (reader's output information, RequestInformation, passed downstream
  *   as one of the request's KEYS_TO_COPY): how many samples the reader's selection holds,

@@ -9,6 +9,7 @@
 #include "HistogramAccumulator.h"
 
 #include "vtkAbstractArray.h"
+#include "vtkAlgorithmOutput.h"
 #include "vtkDataObject.h"
 #include "vtkFieldData.h"
 #include "vtkFloatArray.h"
@@ -101,7 +102,8 @@ int vtkCNNDiscreteEntropy::RequestUpdateExtent(vtkInformation* request,
   if (this->StreamSamples)
   {
     inInfo->Set(vtkCNNSampleStreaming::SAMPLE_BATCH_SIZE(), this->StreamBatchSize);
-    inInfo->Set(vtkCNNSampleStreaming::SAMPLE_BATCH(), this->Streaming->Batch);
+    // The first batch; RequestStreamedData asks for the others.
+    inInfo->Set(vtkCNNSampleStreaming::SAMPLE_BATCH(), 0);
   }
   else if (inInfo->Has(vtkCNNSampleStreaming::SAMPLE_BATCH()))
   {
@@ -118,212 +120,222 @@ int vtkCNNDiscreteEntropy::RequestData(vtkInformation* request,
   {
     return this->Superclass::RequestData(request, inputVector, outputVector);
   }
-  vtkStreamingState& state = *this->Streaming;
+  *this->Streaming = vtkStreamingState();
   int status = 0;
   try
   {
-    status = this->RequestStreamedData(request, inputVector, outputVector);
+    status = this->RequestStreamedData(inputVector, outputVector);
   }
   catch (const std::exception& e)
   {
     vtkErrorMacro(<< "Cannot stream the samples: " << e.what());
     status = 0;
   }
-  if (status == 0 || !request->Has(vtkStreamingDemandDrivenPipeline::CONTINUE_EXECUTING()))
-  {
-    // Nothing partial is left: no pass in flight, the reader back to its ordinary output.
-    request->Remove(vtkStreamingDemandDrivenPipeline::CONTINUE_EXECUTING());
-    vtkCNNSampleStreaming::RequestAllSamplesUpstream(this);
-    state = vtkStreamingState();
-  }
+  // Nothing partial is kept, and the reader goes back to its ordinary output.
+  vtkCNNSampleStreaming::RequestAllSamplesUpstream(this);
+  *this->Streaming = vtkStreamingState();
   return status;
 }
 
-int vtkCNNDiscreteEntropy::RequestStreamedData(vtkInformation* request,
-                                               vtkInformationVector** inputVector,
+int vtkCNNDiscreteEntropy::RequestStreamedData(vtkInformationVector** inputVector,
                                                vtkInformationVector* outputVector)
 {
   vtkStreamingState& state = *this->Streaming;
   vtkInformation* inInfo = inputVector[0]->GetInformationObject(0);
-  vtkDataObject* input = vtkDataObject::GetData(inputVector[0], 0);
-
-  if (state.Pass == 0 && state.Batch == 0)
+  if (!inInfo->Has(vtkCNNSampleStreaming::NUMBER_OF_SAMPLES()))
   {
-    if (!inInfo->Has(vtkCNNSampleStreaming::NUMBER_OF_SAMPLES()))
-    {
-      vtkErrorMacro(<< "Stream Samples needs a CNN Activations Reader as input (it serves the "
-                       "samples in batches); turn Stream Samples off for this input.");
-      return 0;
-    }
-    std::string problem;
-    state.Options = this->CoreOptions(problem);
-    if (!problem.empty())
-    {
-      vtkErrorMacro(<< "Invalid settings: " << problem << ".");
-      return 0;
-    }
-    state.Samples =
-      static_cast<std::size_t>(inInfo->Get(vtkCNNSampleStreaming::NUMBER_OF_SAMPLES()));
-    if (state.Samples == 0)
-    {
-      vtkErrorMacro(<< "The reader selects no sample; choose samples to analyse.");
-      return 0;
-    }
-    state.BatchSize = static_cast<std::size_t>(this->StreamBatchSize);
-    state.Batches = static_cast<int>((state.Samples + state.BatchSize - 1) / state.BatchSize);
-    state.RangeBatches = this->StreamRangeMode == FIRST_BATCHES_RANGES
-                           ? std::min(this->RangeBatches, state.Batches)
-                           : state.Batches;
-    state.OnePass = state.RangeBatches < state.Batches;
-    vtkLogF(INFO,
-            "streaming %zu samples in %d batches of %zu: ranges from %d batches, then histograms",
-            state.Samples,
-            state.Batches,
-            state.BatchSize,
-            state.RangeBatches);
+    vtkErrorMacro(<< "Stream Samples needs a CNN Activations Reader as input (it serves the "
+                     "samples in batches); turn Stream Samples off for this input.");
+    return 0;
   }
+  std::string problem;
+  state.Options = this->CoreOptions(problem);
+  if (!problem.empty())
+  {
+    vtkErrorMacro(<< "Invalid settings: " << problem << ".");
+    return 0;
+  }
+  state.Samples = static_cast<std::size_t>(inInfo->Get(vtkCNNSampleStreaming::NUMBER_OF_SAMPLES()));
+  if (state.Samples == 0)
+  {
+    vtkErrorMacro(<< "The reader selects no sample; choose samples to analyse.");
+    return 0;
+  }
+  state.BatchSize = static_cast<std::size_t>(this->StreamBatchSize);
+  state.Batches = static_cast<int>((state.Samples + state.BatchSize - 1) / state.BatchSize);
+  state.RangeBatches = this->StreamRangeMode == FIRST_BATCHES_RANGES
+                         ? std::min(this->RangeBatches, state.Batches)
+                         : state.Batches;
+  state.OnePass = state.RangeBatches < state.Batches;
+  vtkLogF(INFO,
+          "streaming %zu samples in %d batches of %zu: ranges from %d batches, then histograms",
+          state.Samples,
+          state.Batches,
+          state.BatchSize,
+          state.RangeBatches);
 
-  std::vector<vtkCNNLayerBlock> blocks;
+  // Batch 0 came with this update (RequestUpdateExtent asked for it); every other batch is
+  // asked of the producer here, so that a producer that fails or is stopped ends the stream
+  // with this request (CONTINUE_EXECUTING would make VTK's executive loop forever on a
+  // failing producer).
+  auto* producer = vtkStreamingDemandDrivenPipeline::SafeDownCast(this->GetInputExecutive(0, 0));
+  const int producerPort = this->GetInputConnection(0, 0)->GetIndex();
+  vtkDataObject* input = nullptr;
   std::vector<std::string> warnings;
-  if (!vtkCNNLayerCollection::Collect(input, blocks, warnings))
+  for (;;)
   {
-    vtkErrorMacro(<< "Input is a " << (input ? input->GetClassName() : "null")
-                  << "; expected activation volumes (vtkImageData or a composite of them).");
-    return 0;
-  }
-  if (state.Pass == 0 && state.Batch == 0)
-  {
-    state.Labels.assign(state.Samples, -1);
-    state.HasLabels = false;
-    for (const vtkCNNLayerBlock& block : blocks)
-    {
-      state.LayerNames.push_back(block.LayerName);
-    }
-    state.Ranges.resize(blocks.size());
-    state.Shapes.resize(blocks.size());
-    for (const std::string& warning : warnings)
-    {
-      vtkWarningMacro(<< warning);
-    }
-  }
-  if (blocks.size() != state.LayerNames.size())
-  {
-    vtkErrorMacro(<< "The reader's layers changed while streaming; apply again.");
-    return 0;
-  }
-
-  const std::size_t first = state.First();
-  const std::size_t count = state.Count();
-  const double passes = static_cast<double>(state.RangeBatches + state.Batches);
-  const double done = state.Pass == 0 ? state.Batch : state.RangeBatches + state.Batch;
-  for (std::size_t b = 0; b < blocks.size(); ++b)
-  {
-    const vtkCNNLayerBlock& block = blocks[b];
-    vtkCNNLayerInput layer;
-    vtkSmartPointer<vtkFloatArray> converted;
-    vtkDataArray* labels = nullptr;
-    // Skipped layers are said once, with the first batch.
     const bool firstBatch = state.Pass == 0 && state.Batch == 0;
-    const int prepared = this->PrepareLayer(block, input, firstBatch, layer, converted, labels);
-    if (prepared < 0)
+    if (!firstBatch)
     {
+      inInfo->Set(vtkCNNSampleStreaming::SAMPLE_BATCH_SIZE(), this->StreamBatchSize);
+      inInfo->Set(vtkCNNSampleStreaming::SAMPLE_BATCH(), state.Batch);
+      if (producer == nullptr || !producer->Update(producerPort))
+      {
+        vtkErrorMacro(<< "The input failed on batch " << state.Batch + 1 << " of " << state.Batches
+                      << " (pass " << state.Pass + 1
+                      << " of 2); no output. Its own message says why.");
+        return 0;
+      }
+    }
+    input = vtkDataObject::GetData(inputVector[0], 0);
+    std::vector<vtkCNNLayerBlock> blocks;
+    warnings.clear();
+    if (!vtkCNNLayerCollection::Collect(input, blocks, warnings))
+    {
+      vtkErrorMacro(<< "Input is a " << (input ? input->GetClassName() : "null")
+                    << "; expected activation volumes (vtkImageData or a composite of them).");
       return 0;
     }
-    if (prepared == 0)
+    if (firstBatch)
     {
-      continue;
+      state.Labels.assign(state.Samples, -1);
+      state.HasLabels = false;
+      for (const vtkCNNLayerBlock& block : blocks)
+      {
+        state.LayerNames.push_back(block.LayerName);
+      }
+      state.Ranges.resize(blocks.size());
+      state.Shapes.resize(blocks.size());
+      for (const std::string& warning : warnings)
+      {
+        vtkWarningMacro(<< warning);
+      }
     }
-    const std::size_t samples = layer.Dispatch([](const auto& l) { return l.NumberOfSamples; });
-    if (samples != count)
+    if (blocks.size() != state.LayerNames.size())
     {
-      vtkErrorMacro(<< "Layer '" << block.LayerName << "' holds " << samples
-                    << " samples where batch " << state.Batch << " should hold " << count
-                    << "; the input does not serve batches (use a CNN Activations Reader).");
+      vtkErrorMacro(<< "The reader's layers changed while streaming; apply again.");
       return 0;
     }
-    const std::size_t channels = layer.Dispatch([](const auto& l) { return l.NumberOfChannels; });
-    const std::size_t points = layer.Dispatch([](const auto& l) { return l.NumberOfPoints; });
 
-    vtkCNNProgressShare share{ this,
-                               (done + static_cast<double>(b) / blocks.size()) / passes,
-                               (done + static_cast<double>(b + 1) / blocks.size()) / passes };
-    bool completed = true;
-    if (state.Pass == 0)
+    const std::size_t first = state.First();
+    const std::size_t count = state.Count();
+    const double passes = static_cast<double>(state.RangeBatches + state.Batches);
+    const double done = state.Pass == 0 ? state.Batch : state.RangeBatches + state.Batch;
+    for (std::size_t b = 0; b < blocks.size(); ++b)
     {
-      if (b == 0 && labels != nullptr)
-      {
-        state.HasLabels = true;
-        for (std::size_t n = 0; n < count; ++n)
-        {
-          state.Labels[first + n] =
-            static_cast<std::int64_t>(labels->GetComponent(static_cast<vtkIdType>(n), 0));
-        }
-      }
-      if (!state.Ranges[b])
-      {
-        state.Shapes[b] = { channels, points / channels };
-        state.Ranges[b] =
-          std::make_unique<cnnslicer::ChannelRangeAccumulator>(channels, points / channels);
-      }
-      // Only the samples that take part enter the ranges, as in memory.
-      completed = layer.Dispatch(
-        [&](const auto& l)
-        {
-          return state.Ranges[b]->addBatch(l.Values,
-                                           count,
-                                           layer.Grouping.Group.data(),
-                                           cnnslicer::BatchLayout::PointMajor,
-                                           this->NumberOfThreads,
-                                           share.Sink());
-        });
-    }
-    else
-    {
-      if (b == 0 && state.OnePass && !this->GroupBatch(labels, first, count))
+      const vtkCNNLayerBlock& block = blocks[b];
+      vtkCNNLayerInput layer;
+      vtkSmartPointer<vtkFloatArray> converted;
+      vtkDataArray* labels = nullptr;
+      // Skipped layers are said once, with the first batch.
+      const int prepared = this->PrepareLayer(block, input, firstBatch, layer, converted, labels);
+      if (prepared < 0)
       {
         return 0;
       }
-      completed = layer.Dispatch(
-        [&](const auto& l)
-        {
-          return state.Histograms[b]->addBatch(l.Values,
-                                               count,
-                                               state.Grouping.Group.data() + first,
-                                               cnnslicer::BatchLayout::PointMajor,
-                                               this->NumberOfThreads,
-                                               share.Sink());
-        });
-    }
-    if (!completed)
-    {
-      vtkWarningMacro(<< "Aborted while streaming batch " << state.Batch + 1 << " of "
-                      << state.Batches << "; no output.");
-      return 0;
-    }
-  }
-  this->UpdateProgress((done + 1) / passes);
+      if (prepared == 0)
+      {
+        continue;
+      }
+      const std::size_t samples = layer.Dispatch([](const auto& l) { return l.NumberOfSamples; });
+      if (samples != count)
+      {
+        vtkErrorMacro(<< "Layer '" << block.LayerName << "' holds " << samples
+                      << " samples where batch " << state.Batch << " should hold " << count
+                      << "; the input does not serve batches (use a CNN Activations Reader).");
+        return 0;
+      }
+      const std::size_t channels = layer.Dispatch([](const auto& l) { return l.NumberOfChannels; });
+      const std::size_t points = layer.Dispatch([](const auto& l) { return l.NumberOfPoints; });
 
-  // Next batch, next pass, or done.
-  if (++state.Batch < (state.Pass == 0 ? state.RangeBatches : state.Batches))
-  {
-    request->Set(vtkStreamingDemandDrivenPipeline::CONTINUE_EXECUTING(), 1);
-    return 1;
-  }
-  if (state.Pass == 0)
-  {
+      vtkCNNProgressShare share{ this,
+                                 (done + static_cast<double>(b) / blocks.size()) / passes,
+                                 (done + static_cast<double>(b + 1) / blocks.size()) / passes };
+      bool completed = true;
+      if (state.Pass == 0)
+      {
+        if (b == 0 && labels != nullptr)
+        {
+          state.HasLabels = true;
+          for (std::size_t n = 0; n < count; ++n)
+          {
+            state.Labels[first + n] =
+              static_cast<std::int64_t>(labels->GetComponent(static_cast<vtkIdType>(n), 0));
+          }
+        }
+        if (!state.Ranges[b])
+        {
+          state.Shapes[b] = { channels, points / channels };
+          state.Ranges[b] =
+            std::make_unique<cnnslicer::ChannelRangeAccumulator>(channels, points / channels);
+        }
+        // Only the samples that take part enter the ranges, as in memory.
+        completed = layer.Dispatch(
+          [&](const auto& l)
+          {
+            return state.Ranges[b]->addBatch(l.Values,
+                                             count,
+                                             layer.Grouping.Group.data(),
+                                             cnnslicer::BatchLayout::PointMajor,
+                                             this->NumberOfThreads,
+                                             share.Sink());
+          });
+      }
+      else
+      {
+        if (b == 0 && state.OnePass && !this->GroupBatch(labels, first, count))
+        {
+          return 0;
+        }
+        completed = layer.Dispatch(
+          [&](const auto& l)
+          {
+            return state.Histograms[b]->addBatch(l.Values,
+                                                 count,
+                                                 state.Grouping.Group.data() + first,
+                                                 cnnslicer::BatchLayout::PointMajor,
+                                                 this->NumberOfThreads,
+                                                 share.Sink());
+          });
+      }
+      if (!completed)
+      {
+        vtkWarningMacro(<< "Aborted while streaming batch " << state.Batch + 1 << " of "
+                        << state.Batches << "; no output.");
+        return 0;
+      }
+    }
+    this->UpdateProgress((done + 1) / passes);
+
+    // Next batch, next pass, or done.
+    if (++state.Batch < (state.Pass == 0 ? state.RangeBatches : state.Batches))
+    {
+      continue;
+    }
+    if (state.Pass == 1)
+    {
+      break;
+    }
     if (!this->StartCounting(input))
     {
       return 0;
     }
     state.Pass = 1;
     state.Batch = 0;
-    request->Set(vtkStreamingDemandDrivenPipeline::CONTINUE_EXECUTING(), 1);
-    return 1;
   }
 
   // Done: the last batch's structure carries the results; its activations (one batch's
   // worth) are not output.
-  request->Remove(vtkStreamingDemandDrivenPipeline::CONTINUE_EXECUTING());
   vtkDataObject* output = vtkDataObject::GetData(outputVector, 0);
   output->ShallowCopy(input);
   std::vector<vtkCNNLayerBlock> outputBlocks;

@@ -130,11 +130,9 @@ private:
 
   /// The core's options from the filter's properties; an empty problem when valid.
   cnnslicer::DiscreteEntropyOptions CoreOptions(std::string& problem) const;
-  /// One pass of the pipeline in streaming mode: folds the current batch, and asks for the
-  /// next one until both passes are done; then writes the outputs.
-  int RequestStreamedData(vtkInformation* request,
-                          vtkInformationVector** inputVector,
-                          vtkInformationVector* outputVector);
+  /// Streaming mode: folds the batch this update brought, asks the producer for every
+  /// other batch of both passes in turn, then writes the outputs.
+  int RequestStreamedData(vtkInformationVector** inputVector, vtkInformationVector* outputVector);
   /// After the range pass: the groups of the samples and the layers' histograms, or false
   /// after an error (classes unknown, memory above the limit).
   bool StartCounting(vtkDataObject* input);

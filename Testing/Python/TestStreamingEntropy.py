@@ -144,6 +144,43 @@ streaming.GetClientSideObject().SetAbortExecute(0)
 streaming.StreamBatchSize = 16
 streaming.UpdatePipeline()
 check(outputs(streaming)[2].GetNumberOfRows() == 13, "a run after the abort completes")
+
+# Interrupted in the reader (its stop button) during the third batch: the filter never
+# runs for that batch. Changed settings afterwards start a new stream, whose tables are the
+# in-memory ones, and a filter that does not stream gets every sample, not the last batch.
+interrupt = {"armed": True}
+
+
+def stop_reader_in_third_batch(caller, event):
+    if interrupt["armed"] and len(served) >= 2 and 0.0 < caller.GetProgress() < 1.0:
+        interrupt["armed"] = False
+        caller.SetAbortExecute(1)
+
+
+observer = reader.GetClientSideObject().AddObserver("ProgressEvent", stop_reader_in_third_batch)
+reader.BatchSize = 4  # forward passes of 4 samples: the reader reports progress within a batch
+del served[:]
+stream_errors = collect_errors(streaming)
+streaming.StreamBatchSize = 8
+streaming.UpdatePipeline()
+check(any("The input failed on batch 3 of 8 (pass 1 of 2); no output." in e for e in stream_errors),
+      "the stopped reader ends the stream with one line: %s" % stream_errors)
+reader.GetClientSideObject().RemoveObserver(observer)
+reader.GetClientSideObject().SetAbortExecute(0)
+check(not interrupt["armed"], "the reader was interrupted during a stream")
+samples_entropy = CNNSampleEntropy(Input=reader)
+samples_entropy.UpdatePipeline()
+rows = outputs(samples_entropy)[2].GetNumberOfRows()
+check(rows == 13 * SAMPLES, "after an interrupted stream an in-memory filter reads every "
+      "sample: %d layer rows, expected %d" % (rows, 13 * SAMPLES))
+simple.Delete(samples_entropy)
+reader.BatchSize = 256
+streaming.StreamBatchSize = 12
+streaming.UpdatePipeline()
+memory = CNNEntropyDiscrete(Input=reader)
+memory.UpdatePipeline()
+compare("streamed after an interrupted stream", outputs(memory), outputs(streaming))
+simple.Delete(memory)
 simple.Delete(streaming)
 
 # --- 4. One pass: ranges from the first batches, clamped values counted and reported. -----
